@@ -1,0 +1,260 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.addons.base.models.res_bank import sanitize_account_number
+
+from ..lib import iban as iban_lib
+from ..lib import mailbox as mailbox_lib
+
+EXACT_FIELDS = (
+    "exact_mailbox",
+    "exact_send_invoices",
+    "exact_send_coda",
+    "exact_coda_period",
+    "type",
+    "bank_account_id",
+    "currency_id",
+    "company_id",
+)
+
+
+class AccountJournal(models.Model):
+    _inherit = "account.journal"
+
+    exact_mailbox = fields.Char(
+        string="Exact Online mailbox",
+        tracking=True,
+        help="Address of the Exact Online digital mailbox the documents of this journal "
+        "go to. In Exact Online: your name (top right) > My Exact Online > My account "
+        "data > Digital mailboxes; open the mailbox > Linked e-mail addresses and copy "
+        "the address of the document type: Sales invoices for a daily-receipts "
+        "journal, Bank statements for a cash journal. Do not use the purchase-invoice "
+        "(scan) address: Exact would book the documents as purchases.",
+    )
+    exact_send_invoices = fields.Boolean(
+        string="Send invoices to Exact Online",
+        tracking=True,
+        help="Every posted customer invoice and credit note of this sale journal is sent "
+        "as a UBL file to the Exact Online mailbox.",
+    )
+    exact_send_coda = fields.Boolean(
+        string="Send CODA files to Exact Online",
+        tracking=True,
+        help="The cash statements of this journal are closed per period and sent as CODA "
+        "files to the Exact Online mailbox, like a bank's.",
+    )
+    exact_coda_period = fields.Selection(
+        selection=[("day", "Day"), ("week", "Week"), ("month", "Month")],
+        string="CODA period",
+        default="day",
+        required=True,
+        tracking=True,
+        help="How often the cash statement is closed and sent: a period is closed once it "
+        "is over (a day at midnight, a week on Monday, a month on the 1st).",
+    )
+    exact_receipts_partner_id = fields.Many2one(
+        comodel_name="res.partner",
+        string="Daily-receipts customer",
+        check_company=True,
+        help="Customer proposed on new invoices of this journal, so that a day's "
+        "receipts can be posted as one invoice without creating a customer each time "
+        "(e.g. \"Dagontvangsten / Recettes journalières\").",
+    )
+    exact_mailbox_warning = fields.Char(
+        string="Mailbox warning",
+        compute="_compute_exact_mailbox_warning",
+    )
+
+    @api.depends("exact_mailbox", "type")
+    def _compute_exact_mailbox_warning(self):
+        for journal in self:
+            journal.exact_mailbox_warning = journal._exact_mailbox_warning_text()
+
+    def _exact_mailbox_warning_text(self):
+        """A translated warning about the kind of mailbox address, or False."""
+        self.ensure_one()
+        if not self.exact_mailbox:
+            return False
+        purpose = "coda" if self.type == "cash" else "invoices"
+        keys = mailbox_lib.warnings(self.exact_mailbox, purpose)
+        if "purchase_address" in keys:
+            return self.env._(
+                "\"%(address)s\" looks like the purchase-invoice (scan) address of the "
+                "mailbox. Documents sent there are booked as purchases. Use the linked "
+                "address for %(kind)s instead.",
+                address=self.exact_mailbox,
+                kind=self.env._("bank statements")
+                if purpose == "coda"
+                else self.env._("sales invoices"),
+            )
+        if "sales_address_for_coda" in keys:
+            return self.env._(
+                "\"%(address)s\" looks like a sales-invoice address; a cash journal sends "
+                "CODA files, which need the address linked to bank statements.",
+                address=self.exact_mailbox,
+            )
+        return False
+
+    @api.onchange("exact_mailbox")
+    def _onchange_exact_mailbox(self):
+        if self.exact_mailbox:
+            self.exact_mailbox = mailbox_lib.normalize(self.exact_mailbox)
+        warning = self._exact_mailbox_warning_text()
+        if warning:
+            return {"warning": {"title": self.env._("Check the mailbox address"), "message": warning}}
+
+    @api.constrains(*EXACT_FIELDS)
+    def _check_exact_settings(self):
+        for journal in self:
+            problems = journal._exact_config_problems()
+            if problems:
+                raise ValidationError("\n".join(problems))
+
+    def _exact_config_problems(self):
+        """Translated descriptions of what is wrong in the Exact Online settings."""
+        self.ensure_one()
+        _ = self.env._
+        problems = []
+        name = self.display_name
+        sends = self.exact_send_invoices or self.exact_send_coda
+        if self.exact_mailbox and not mailbox_lib.is_valid(self.exact_mailbox):
+            problems.append(
+                _(
+                    "Journal %(journal)s: \"%(address)s\" is not a valid mailbox address. "
+                    "Copy the linked e-mail address of the Exact Online digital mailbox, "
+                    "e.g. x55i@verkoop.exactonline.be.",
+                    journal=name,
+                    address=self.exact_mailbox,
+                )
+            )
+        if sends and not self.exact_mailbox:
+            problems.append(
+                _(
+                    "Journal %(journal)s: enter the Exact Online mailbox the documents must "
+                    "be sent to, or untick the sending option.",
+                    journal=name,
+                )
+            )
+        if sends and not self.company_id.exact_enabled:
+            problems.append(
+                _(
+                    "Journal %(journal)s: Exact Online is not activated for company "
+                    "%(company)s. Activate it first (Accounting > Configuration > "
+                    "Exact Online set-up, or the Settings), then tick the sending option.",
+                    journal=name,
+                    company=self.company_id.display_name,
+                )
+            )
+        if self.exact_send_invoices and self.type != "sale":
+            problems.append(
+                _(
+                    "Journal %(journal)s: \"Send invoices to Exact Online\" is only for sales "
+                    "(daily-receipts) journals.",
+                    journal=name,
+                )
+            )
+        if self.exact_send_coda and self.type != "cash":
+            problems.append(
+                _(
+                    "Journal %(journal)s: \"Send CODA files to Exact Online\" is only for cash "
+                    "journals; banks send their own CODA files to Exact Online.",
+                    journal=name,
+                )
+            )
+        if self.exact_send_coda and self.type == "cash":
+            problems.extend(self._exact_coda_account_problems())
+        return problems
+
+    def _exact_coda_account_problems(self):
+        """Problems with the account number and currency written into CODA files."""
+        self.ensure_one()
+        _ = self.env._
+        name = self.display_name
+        problems = []
+        account_number = self.bank_account_id.acc_number
+        if not account_number:
+            problems.append(
+                _(
+                    "Cash journal %(journal)s has no IBAN. Enter the IBAN of the cash book on "
+                    "the Exact Online tab: it is written into every CODA file and must be "
+                    "created as a bank account in Exact Online.",
+                    journal=name,
+                )
+            )
+        else:
+            try:
+                iban_lib.validate(account_number)
+            except iban_lib.IbanError:
+                problems.append(
+                    _(
+                        "Cash journal %(journal)s: \"%(iban)s\" is not a valid IBAN (wrong "
+                        "length or check digits). Correct the IBAN of the cash book.",
+                        journal=name,
+                        iban=account_number,
+                    )
+                )
+        currency = self.currency_id or self.company_id.currency_id
+        if currency.name != "EUR":
+            problems.append(
+                _(
+                    "Cash journal %(journal)s is kept in %(currency)s; CODA files for Exact "
+                    "Online are only made for cash journals in EUR.",
+                    journal=name,
+                    currency=currency.name,
+                )
+            )
+        return problems
+
+    # ------------------------------------------------------------------
+    # Normalised mailbox; IBAN of cash journals (Odoo only handles banks)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _exact_cash_bank_account(self, acc_number, company, bank_id=False):
+        """Find or create the company's ``res.partner.bank`` for a cash-book IBAN."""
+        partner = company.partner_id
+        bank_account = self.env["res.partner.bank"].search(
+            [
+                ("sanitized_acc_number", "=", sanitize_account_number(acc_number)),
+                ("partner_id", "=", partner.id),
+            ],
+            limit=1,
+        )
+        return bank_account or self.env["res.partner.bank"].create(
+            {"acc_number": acc_number, "bank_id": bank_id, "partner_id": partner.id}
+        )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("exact_mailbox"):
+                vals["exact_mailbox"] = mailbox_lib.normalize(vals["exact_mailbox"])
+            if (
+                vals.get("type") == "cash"
+                and vals.get("bank_acc_number")
+                and not vals.get("bank_account_id")
+            ):
+                # Odoo creates the res.partner.bank only for bank journals and
+                # silently drops the number of a cash journal.
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["bank_account_id"] = self._exact_cash_bank_account(
+                    vals["bank_acc_number"], company, vals.get("bank_id")
+                ).id
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("exact_mailbox"):
+            vals = dict(vals, exact_mailbox=mailbox_lib.normalize(vals["exact_mailbox"]))
+        if vals.get("bank_acc_number") and not vals.get("bank_account_id"):
+            cash = self.filtered(
+                lambda j: vals.get("type", j.type) == "cash" and not j.bank_account_id
+            )
+            for journal in cash:
+                bank_account = self._exact_cash_bank_account(
+                    vals["bank_acc_number"], journal.company_id, vals.get("bank_id")
+                )
+                super(AccountJournal, journal).write(dict(vals, bank_account_id=bank_account.id))
+            if cash:
+                rest = self - cash
+                return super(AccountJournal, rest).write(vals) if rest else True
+        return super().write(vals)

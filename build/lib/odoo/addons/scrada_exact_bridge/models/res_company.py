@@ -1,0 +1,92 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..lib import mailbox as mailbox_lib
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    exact_enabled = fields.Boolean(
+        string="Exact Online",
+        help="Activate the link with Exact Online: posted invoices of flagged "
+        "daily-receipts journals and closed statements of flagged cash journals "
+        "are delivered to the journal's Exact Online digital mailbox. "
+        "Deactivating pauses deliveries; nothing already queued is lost.",
+    )
+    exact_sender_email = fields.Char(
+        string="Exact Online sender address",
+        help="Every document is e-mailed from this address. Exact Online only "
+        "accepts mail from addresses on the \"Allowed senders\" list of the "
+        "digital mailbox (in Exact Online: the mailbox > Linked e-mail addresses "
+        "> the document type > Allowed senders); mail from any other address "
+        "lands in \"Blocked e-mails\" without warning.",
+    )
+    exact_responsible_id = fields.Many2one(
+        comodel_name="res.users",
+        string="Exact Online responsible",
+        help="Accountant who gets an activity when a document cannot be delivered to "
+        "Exact Online. When empty, the first accounting administrator of the company.",
+    )
+    exact_max_attempts = fields.Integer(
+        string="Exact Online delivery attempts",
+        default=5,
+        help="How many times a delivery is tried when the mail server cannot be "
+        "reached before it is marked as failed and an accountant is warned.",
+    )
+
+    @api.constrains("exact_enabled", "exact_sender_email")
+    def _check_exact_sender_email(self):
+        for company in self:
+            if company.exact_enabled and not company.exact_sender_email:
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s: Exact Online is activated but has no sender "
+                        "address. Enter the address documents are sent from (it must be "
+                        "on the \"Allowed senders\" list of the Exact Online mailbox).",
+                        company=company.display_name,
+                    )
+                )
+            if company.exact_sender_email and not mailbox_lib.is_valid(
+                company.exact_sender_email
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "Company %(company)s: the Exact Online sender address "
+                        "\"%(address)s\" is not a valid e-mail address. Enter one address "
+                        "such as accounting@yourcompany.be, without a name or brackets.",
+                        company=company.display_name,
+                        address=company.exact_sender_email,
+                    )
+                )
+
+    def _exact_responsible_user(self):
+        """The user who must act on failed deliveries of this company."""
+        self.ensure_one()
+        if self.exact_responsible_id:
+            return self.exact_responsible_id
+        managers = self.env.ref("account.group_account_manager").sudo().users.filtered(
+            lambda user: self in user.company_ids and not user.share
+        )
+        return managers[:1] or self.env.ref("base.user_admin", raise_if_not_found=False)
+
+    @api.constrains("exact_max_attempts")
+    def _check_exact_max_attempts(self):
+        for company in self:
+            if company.exact_max_attempts < 1:
+                raise ValidationError(
+                    self.env._("The number of Exact Online delivery attempts must be at least 1.")
+                )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("exact_sender_email"):
+                vals["exact_sender_email"] = mailbox_lib.normalize(vals["exact_sender_email"])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if vals.get("exact_sender_email"):
+            vals = dict(vals, exact_sender_email=mailbox_lib.normalize(vals["exact_sender_email"]))
+        return super().write(vals)

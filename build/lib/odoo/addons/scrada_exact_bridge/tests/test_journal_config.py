@@ -1,0 +1,1 @@
+# placeholder: foundation tests are written by the lead

@@ -1,0 +1,42 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Shared set-up for the addon's Odoo tests: a Belgian company with Exact
+Online activated, a flagged daily-receipts (sale) journal and a flagged cash
+journal with a valid cash-book IBAN."""
+
+from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+
+SENDER = "boekhouding@lab.example"
+SALES_MAILBOX = "x55i@verkoop.exactonline.be"
+CASH_MAILBOX = "k4s9@bank.exactonline.be"
+CASH_IBAN = "BE83138811735115"  # valid mod-97 and BE check digits, bank code in no register
+
+
+class ExactCommon(AccountTestInvoicingCommon):
+    @classmethod
+    @AccountTestInvoicingCommon.setup_country("be")
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company = cls.company_data["company"]
+        cls.company.write(
+            {
+                "name": "Lab BV",
+                "vat": "BE0477472701",
+                "street": "Kerkstraat 1",
+                "zip": "9000",
+                "city": "Gent",
+                "country_id": cls.env.ref("base.be").id,
+                "email": "info@lab.example",
+                "exact_enabled": True,
+                "exact_sender_email": SENDER,
+            }
+        )
+        cls.sale_journal = cls.company_data["default_journal_sale"]
+        cls.sale_journal.write({"exact_mailbox": SALES_MAILBOX, "exact_send_invoices": True})
+        cls.cash_journal = cls.company_data["default_journal_cash"]
+        cls.cash_journal.write(
+            {
+                "bank_acc_number": CASH_IBAN,
+                "exact_mailbox": CASH_MAILBOX,
+                "exact_send_coda": True,
+            }
+        )
