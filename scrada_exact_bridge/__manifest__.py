@@ -8,11 +8,8 @@
     "category": "Accounting/Accounting",
     "website": "https://github.com/scrada-exact-bridge/scrada_exact_bridge",
     "author": "scrada_exact_bridge contributors",
-    "maintainers": [],
     "license": "LGPL-3",
     "development_status": "Alpha",
-    "application": False,
-    "installable": True,
     "depends": ["account", "mail", "account_edi_ubl_cii"],
     "external_dependencies": {"python": ["python-stdnum"]},
     "data": [

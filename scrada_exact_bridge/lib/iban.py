@@ -22,7 +22,7 @@ class IbanError(ValueError):
 
 def _be_check_digits(digits):
     check = int(digits) % 97
-    return "%02d" % (check or 97)
+    return f"{check or 97:02d}"
 
 
 def validate(value):

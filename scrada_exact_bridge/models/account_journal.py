@@ -1,7 +1,7 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
 from odoo.addons.base.models.res_bank import sanitize_account_number
+from odoo.exceptions import ValidationError
 
 from ..lib import iban as iban_lib
 from ..lib import mailbox as mailbox_lib
@@ -101,7 +101,9 @@ class AccountJournal(models.Model):
             self.exact_mailbox = mailbox_lib.normalize(self.exact_mailbox)
         warning = self._exact_mailbox_warning_text()
         if warning:
-            return {"warning": {"title": self.env._("Check the mailbox address"), "message": warning}}
+            return {
+                "warning": {"title": self.env._("Check the mailbox address"), "message": warning}
+            }
 
     @api.constrains(*EXACT_FIELDS)
     def _check_exact_settings(self):
@@ -113,13 +115,12 @@ class AccountJournal(models.Model):
     def _exact_config_problems(self):
         """Translated descriptions of what is wrong in the Exact Online settings."""
         self.ensure_one()
-        _ = self.env._
         problems = []
         name = self.display_name
         sends = self.exact_send_invoices or self.exact_send_coda
         if self.exact_mailbox and not mailbox_lib.is_valid(self.exact_mailbox):
             problems.append(
-                _(
+                self.env._(
                     "Journal %(journal)s: \"%(address)s\" is not a valid mailbox address. "
                     "Copy the linked e-mail address of the Exact Online digital mailbox, "
                     "e.g. x55i@verkoop.exactonline.be.",
@@ -129,7 +130,7 @@ class AccountJournal(models.Model):
             )
         if sends and not self.exact_mailbox:
             problems.append(
-                _(
+                self.env._(
                     "Journal %(journal)s: enter the Exact Online mailbox the documents must "
                     "be sent to, or untick the sending option.",
                     journal=name,
@@ -137,7 +138,7 @@ class AccountJournal(models.Model):
             )
         if sends and not self.company_id.exact_enabled:
             problems.append(
-                _(
+                self.env._(
                     "Journal %(journal)s: Exact Online is not activated for company "
                     "%(company)s. Activate it first (Accounting > Configuration > "
                     "Exact Online set-up, or the Settings), then tick the sending option.",
@@ -147,7 +148,7 @@ class AccountJournal(models.Model):
             )
         if self.exact_send_invoices and self.type != "sale":
             problems.append(
-                _(
+                self.env._(
                     "Journal %(journal)s: \"Send invoices to Exact Online\" is only for sales "
                     "(daily-receipts) journals.",
                     journal=name,
@@ -155,7 +156,7 @@ class AccountJournal(models.Model):
             )
         if self.exact_send_coda and self.type != "cash":
             problems.append(
-                _(
+                self.env._(
                     "Journal %(journal)s: \"Send CODA files to Exact Online\" is only for cash "
                     "journals; banks send their own CODA files to Exact Online.",
                     journal=name,
@@ -168,13 +169,12 @@ class AccountJournal(models.Model):
     def _exact_coda_account_problems(self):
         """Problems with the account number and currency written into CODA files."""
         self.ensure_one()
-        _ = self.env._
         name = self.display_name
         problems = []
         account_number = self.bank_account_id.acc_number
         if not account_number:
             problems.append(
-                _(
+                self.env._(
                     "Cash journal %(journal)s has no IBAN. Enter the IBAN of the cash book on "
                     "the Exact Online tab: it is written into every CODA file and must be "
                     "created as a bank account in Exact Online.",
@@ -186,7 +186,7 @@ class AccountJournal(models.Model):
                 iban_lib.validate(account_number)
             except iban_lib.IbanError:
                 problems.append(
-                    _(
+                    self.env._(
                         "Cash journal %(journal)s: \"%(iban)s\" is not a valid IBAN (wrong "
                         "length or check digits). Correct the IBAN of the cash book.",
                         journal=name,
@@ -196,7 +196,7 @@ class AccountJournal(models.Model):
         currency = self.currency_id or self.company_id.currency_id
         if currency.name != "EUR":
             problems.append(
-                _(
+                self.env._(
                     "Cash journal %(journal)s is kept in %(currency)s; CODA files for Exact "
                     "Online are only made for cash journals in EUR.",
                     journal=name,

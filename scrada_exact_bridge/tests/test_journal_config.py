@@ -10,7 +10,12 @@ class TestJournalConfig(ExactCommon):
     """Company and journal settings of the Exact Online link (issue 2)."""
 
     def _new_journal(self, **vals):
-        values = {"name": "Test journal", "code": "TST", "type": "sale", "company_id": self.company.id}
+        values = {
+            "name": "Test journal",
+            "code": "TST",
+            "type": "sale",
+            "company_id": self.company.id,
+        }
         values.update(vals)
         return self.env["account.journal"].create(values)
 
