@@ -44,7 +44,11 @@ def test_wheel_contains_the_whole_addon_in_the_odoo_addons_namespace(wheel):
         names = set(archive.namelist())
     prefix = "odoo/addons/scrada_exact_bridge/"
     tracked = subprocess.run(
-        ["git", "ls-files", "scrada_exact_bridge"], cwd=ROOT, capture_output=True, text=True, check=False
+        ["git", "ls-files", "scrada_exact_bridge"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     ).stdout.split()
     if not tracked:  # not a git checkout: compare with the files on disk
         tracked = [
