@@ -2,6 +2,7 @@
 
 import ast
 import re
+import shutil
 import subprocess
 import sys
 import zipfile
@@ -16,11 +17,16 @@ ROOT = Path(__file__).resolve().parents[1]
 def wheel(tmp_path_factory):
     pytest.importorskip("setuptools_odoo")
     out = tmp_path_factory.mktemp("wheel")
+    # build from a copy: an in-tree build would leave build/ and *.egg-info behind
+    source = tmp_path_factory.mktemp("source") / "src"
+    shutil.copytree(
+        ROOT, source, ignore=shutil.ignore_patterns(".git", "build", "*.egg-info", "__pycache__")
+    )
     # --no-deps: the wheel requires "odoo", which no package registry ships;
     # --no-build-isolation: use the setuptools-odoo of requirements-test.txt.
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-         "--quiet", "-w", str(out), str(ROOT)],
+         "--quiet", "-w", str(out), str(source)],
         check=True,
     )
     (path,) = out.glob("*.whl")

@@ -1,4 +1,0 @@
-from . import test_journal_config
-from . import test_delivery
-from . import test_ubl
-from . import test_cash_book

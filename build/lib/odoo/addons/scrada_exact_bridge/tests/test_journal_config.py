@@ -1,1 +1,0 @@
-# placeholder: foundation tests are written by the lead

@@ -1,1 +1,0 @@
-# placeholder: written by its issue
