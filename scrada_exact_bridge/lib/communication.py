@@ -142,9 +142,7 @@ def _rendered_parts(ttype, *, partner, invoice, remark, day, methods):
     return rendered
 
 
-def build_communication(
-    type_key, *, partner="", invoice="", remark="", day=None, methods=None
-):
+def build_communication(type_key, *, partner="", invoice="", remark="", day=None, methods=None):
     """Build the free communication of a cash-book movement, code first.
 
     Layouts (shared/domain/scrada.md):

@@ -102,7 +102,7 @@ def to_coda_text(value):
     text = _space_out_controls(str(value))
     text = _decompose(text)
     text = "".join(_EXPLICIT.get(char, char) for char in text)
-    # A mapped or decomposed character may itself decompose further (e.g. '½' -> '1⁄2').
+    # A mapped or decomposed character may decompose further (one half -> 1, FRACTION SLASH, 2).
     text = "".join(_EXPLICIT.get(char, char) for char in _decompose(text))
     text = _keep_printable_ascii(_space_out_controls(text))
     return " ".join(text.split())
