@@ -1,0 +1,363 @@
+/** @odoo-module **/
+// License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+//
+// Browser tours of the Exact Online set-up: the wizard, the journal "Exact Online" page, the
+// deliveries list and the Accounting dashboard card.
+//
+// The tours also run in Dutch: selectors use field names, button names and CSS classes only,
+// never English labels. Values typed in (addresses, IBAN) are language independent.
+//
+// Every flow exists twice: the test tour, and the same steps with screenshot steps in between
+// (the "_screenshots" tours, run by tools/screenshots.py only). A screenshot step logs
+// "exact-screenshot {json}" to the console; the Python side captures the element's rectangle
+// and sets window.__exactShotDone to the token, which the step waits for.
+
+import { registry } from "@web/core/registry";
+
+const SALES_MAILBOX = "x55i@verkoop.exactonline.be";
+const PURCHASE_MAILBOX = "p9q@inkoop.exactonline.be";
+const CASH_MAILBOX = "k4s9@bank.exactonline.be";
+const SENDER = "boekhouding@lab.example";
+const IBAN = "BE83 1388 1173 5115";
+
+const WIZARD = ".modal .o_exact_setup_wizard";
+const SALE_ROW = `${WIZARD} .o_exact_sale_lines .o_data_row:first`;
+const CASH_ROW = `${WIZARD} .o_exact_cash_lines .o_data_row:first`;
+const CODA_ROW = `${WIZARD} .o_exact_coda_lines .o_data_row:first`;
+const NEXT = ".modal-footer button.o_exact_next";
+
+function delay(ms) {
+    return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/**
+ * A step that asks the Python side for a screenshot of `selector` and waits for it.
+ * `until`: crop the height at the bottom of that element (e.g. a short list on a tall page).
+ */
+function screenshotStep(name, selector, { pad = 0, until = null } = {}) {
+    return {
+        content: `screenshot ${name}`,
+        trigger: selector,
+        async run() {
+            // tooltips opened by earlier steps' pointer moves must not end up in the picture
+            if (!document.getElementById("o_exact_screenshot_style")) {
+                const style = document.createElement("style");
+                style.id = "o_exact_screenshot_style";
+                style.textContent = ".o-tooltip, .popover:has(.o-tooltip) { display: none !important; }";
+                document.head.appendChild(style);
+            }
+            await delay(600); // let dialogs finish opening and fields render
+            const rect = this.anchor.getBoundingClientRect();
+            let bottom = rect.bottom;
+            const last = until && document.querySelector(until);
+            if (last) {
+                bottom = Math.min(bottom, last.getBoundingClientRect().bottom + 12);
+            }
+            const token = `${name}-${Date.now()}`;
+            const clip = {
+                x: Math.max(0, rect.x - pad),
+                y: Math.max(0, rect.y - pad),
+                width: rect.width + 2 * pad,
+                height: bottom - rect.y + 2 * pad,
+            };
+            console.log(`exact-screenshot ${JSON.stringify({ name, token, clip })}`);
+            for (let i = 0; i < 100 && window.__exactShotDone !== token; i++) {
+                await delay(100);
+            }
+            if (window.__exactShotDone !== token) {
+                console.error(`exact-screenshot ${name}: no answer`);
+            }
+        },
+    };
+}
+
+/** Build the steps; `shot(name, selector)` returns [] or a screenshot step. */
+function wizardSteps(shot) {
+    return [
+        {
+            content: "Open Accounting > Configuration",
+            trigger: ".o_main_navbar [data-menu-xmlid='account.menu_finance_configuration']",
+            run: "click",
+        },
+        {
+            content: "Open the Exact Online set-up",
+            trigger: "[data-menu-xmlid='scrada_exact_bridge.menu_exact_setup_wizard']",
+            run: "click",
+        },
+        // 1. activate and choose the sender
+        {
+            trigger: `${WIZARD} div[name=step_activate]`,
+        },
+        {
+            content: "Activate Exact Online",
+            trigger: `${WIZARD} .o_field_widget[name=exact_enabled] input`,
+            run: "check",
+        },
+        {
+            content: "Enter the sender address",
+            trigger: `${WIZARD} .o_field_widget[name=sender_email] input`,
+            run: `edit ${SENDER}`,
+        },
+        ...shot("wizard_1_activate", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        // 2. journals and mailboxes
+        {
+            trigger: `${WIZARD} div[name=step_journals]`,
+        },
+        {
+            content: "Enter the purchase address by mistake",
+            trigger: `${SALE_ROW} td[name=mailbox]`,
+            run: "click",
+        },
+        {
+            trigger: `${SALE_ROW} td[name=mailbox] input`,
+            run: `edit ${PURCHASE_MAILBOX}`,
+        },
+        {
+            content: "Click the cash journal's mailbox (commits the sale line)",
+            trigger: `${CASH_ROW} td[name=mailbox]`,
+            run: "click",
+        },
+        {
+            content: "The wizard warns about the kind of address",
+            trigger: `${SALE_ROW} td[name=warning].text-warning`,
+        },
+        {
+            trigger: `${CASH_ROW} td[name=mailbox] input`,
+            run: `edit ${CASH_MAILBOX}`,
+        },
+        {
+            content: "Entering a mailbox ticks the journal",
+            trigger: `${SALE_ROW} td[name=send] input:checked`,
+        },
+        ...shot("wizard_2_journals_warning", ".modal .modal-content"),
+        {
+            content: "Correct the sales address",
+            trigger: `${SALE_ROW} td[name=mailbox]`,
+            run: "click",
+        },
+        {
+            trigger: `${SALE_ROW} td[name=mailbox] input`,
+            run: `edit ${SALES_MAILBOX}`,
+        },
+        {
+            trigger: `${WIZARD} div[name=step_journals] h5:first`,
+            run: "click",
+        },
+        {
+            content: "No warning any more",
+            trigger: `${SALE_ROW} td[name=warning]:not(.text-warning)`,
+        },
+        {
+            trigger: `${CASH_ROW} td[name=send] input:checked`,
+        },
+        ...shot("wizard_2_journals", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        // 3. the IBAN of the cash book
+        {
+            trigger: `${WIZARD} div[name=step_iban]`,
+        },
+        {
+            trigger: `${CODA_ROW} td[name=iban]`,
+            run: "click",
+        },
+        {
+            content: "Enter the IBAN of the cash book",
+            trigger: `${CODA_ROW} td[name=iban] input`,
+            run: `edit ${IBAN}`,
+        },
+        {
+            trigger: `${WIZARD} div[name=step_iban] p:first`,
+            run: "click",
+        },
+        ...shot("wizard_3_iban", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        // 4. the checklist for Exact Online, with the values filled in
+        {
+            content: "The checklist shows the IBAN and the sender",
+            trigger: `${WIZARD} .o_exact_checklist [data-section=cash]:contains("${IBAN}")`,
+        },
+        {
+            trigger: `${WIZARD} .o_exact_checklist [data-section=senders]:contains("${SENDER}")`,
+        },
+        ...shot("wizard_4_exact_online", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        // 5. the test document
+        {
+            content: "Send a test document",
+            trigger: `${WIZARD} div[name=step_test] button[name=action_send_test]`,
+            run: "click",
+        },
+        {
+            content: "One test delivery per mailbox",
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:eq(1)`,
+        },
+        {
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:contains("${CASH_MAILBOX}")`,
+        },
+        {
+            trigger: `${WIZARD} button[name=action_refresh]`,
+            run: "click",
+        },
+        {
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:contains("${SALES_MAILBOX}")`,
+        },
+        ...shot("wizard_5_test_pending", ".modal .modal-content"),
+        {
+            content: "Close the wizard",
+            trigger: ".modal-footer button.o_exact_done",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal .o_exact_setup_wizard))",
+        },
+    ];
+}
+
+/** The wizard re-opened after the cron mailed the tests: values kept, outcome shown. */
+function reopenSteps(shot) {
+    return [
+        {
+            trigger: ".o_main_navbar [data-menu-xmlid='account.menu_finance_configuration']",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='scrada_exact_bridge.menu_exact_setup_wizard']",
+            run: "click",
+        },
+        {
+            content: "Re-opened: what is configured is shown",
+            trigger: `${WIZARD} div[name=already_configured]:contains("${SALES_MAILBOX}")`,
+        },
+        {
+            trigger: `${WIZARD} .o_field_widget[name=exact_enabled] input:checked`,
+        },
+        {
+            trigger: `${WIZARD} .o_field_widget[name=sender_email] input:value("${SENDER}")`,
+        },
+        ...shot("wizard_1_reopened", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        {
+            trigger: `${SALE_ROW} td[name=mailbox]:contains("${SALES_MAILBOX}")`,
+        },
+        {
+            trigger: `${CASH_ROW} td[name=mailbox]:contains("${CASH_MAILBOX}")`,
+        },
+        { trigger: NEXT, run: "click" },
+        {
+            trigger: `${CODA_ROW} td[name=iban]:contains("${IBAN}")`,
+        },
+        { trigger: NEXT, run: "click" },
+        {
+            trigger: `${WIZARD} .o_exact_checklist`,
+        },
+        { trigger: NEXT, run: "click" },
+        {
+            content: "The tests were sent",
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:eq(1) td[name=state] .text-bg-success`,
+        },
+        {
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:eq(0) td[name=state] .text-bg-success`,
+        },
+        ...shot("wizard_5_test_sent", ".modal .modal-content"),
+        {
+            trigger: ".modal-footer button.o_exact_close",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal .o_exact_setup_wizard))",
+        },
+    ];
+}
+
+/** The journal's "Exact Online" page, its deliveries, and the dashboard card. */
+function journalSteps(shot) {
+    return [
+        {
+            content: "Open the Exact Online page of the cash journal",
+            trigger: ".o_form_view .o_notebook a.nav-link[name=exact_online]",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=exact_send_coda] input:checked",
+        },
+        {
+            trigger: `.o_form_view .o_field_widget[name=exact_mailbox] input:value("${CASH_MAILBOX}")`,
+        },
+        {
+            trigger: ".o_form_view .tab-pane.active .o_field_widget[name=bank_account_id]",
+        },
+        {
+            content: "Close cash statements per week",
+            trigger: ".o_form_view .o_field_widget[name=exact_coda_period] select",
+            run: 'select "week"',
+        },
+        {
+            trigger: ".o_form_view .o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_form_saved",
+        },
+        ...shot("journal_exact_online_page", ".o_action_manager", { until: ".o_form_sheet" }),
+        {
+            content: "Open the journal's deliveries",
+            trigger: ".o_form_view button[name=action_exact_open_deliveries]",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains('TEST_Odoo_Exact_Online')",
+        },
+        ...shot("deliveries_list", ".o_action_manager", { until: ".o_list_table" }),
+        {
+            content: "Back to the Accounting dashboard",
+            trigger: ".o_main_navbar .o_menu_brand",
+            run: "click",
+        },
+        {
+            content: "The card of a sending journal shows its deliveries at a glance",
+            trigger: ".o_kanban_record .o_exact_dashboard .o_exact_dashboard_failed",
+        },
+        {
+            trigger: ".o_kanban_record .o_exact_dashboard .o_exact_dashboard_last",
+        },
+        ...shot(
+            "dashboard_card",
+            ".o_kanban_record:has(.o_exact_dashboard_failed)",
+            { pad: 6 }
+        ),
+        {
+            content: "A failed delivery is one click away",
+            trigger: ".o_kanban_record .o_exact_dashboard .o_exact_dashboard_failed",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view .o_data_row.text-danger",
+        },
+        {
+            content: "Only the failed ones are listed",
+            trigger: ".o_list_view:not(:has(.o_data_row:not(.text-danger)))",
+        },
+        ...shot("deliveries_failed", ".o_action_manager", { until: ".o_list_table" }),
+        {
+            trigger: ".o_list_view .o_data_row.text-danger td[name=name]",
+            run: "click",
+        },
+        {
+            content: "The failed delivery says what is wrong",
+            trigger: ".o_form_view .alert-danger .o_field_widget[name=error_message]",
+        },
+        ...shot("delivery_failed_form", ".o_action_manager", { until: ".o_form_sheet" }),
+    ];
+}
+
+const noShot = () => [];
+const withShot = (name, selector, options) => [screenshotStep(name, selector, options)];
+
+const tours = registry.category("web_tour.tours");
+tours.add("exact_setup_wizard_tour", { steps: () => wizardSteps(noShot) });
+tours.add("exact_setup_wizard_reopen_tour", { steps: () => reopenSteps(noShot) });
+tours.add("exact_journal_page_tour", { steps: () => journalSteps(noShot) });
+tours.add("exact_setup_wizard_tour_screenshots", { steps: () => wizardSteps(withShot) });
+tours.add("exact_setup_wizard_reopen_tour_screenshots", { steps: () => reopenSteps(withShot) });
+tours.add("exact_journal_page_tour_screenshots", { steps: () => journalSteps(withShot) });

@@ -1,0 +1,1 @@
+from . import exact_setup_wizard
