@@ -1,1 +1,314 @@
-# placeholder: filled in by its issue
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Customer invoices and credit notes of flagged sale journals go to Exact Online.
+
+Posting only queues a delivery (``exact.mailbox.delivery``); the file itself is
+built later, once, by the delivery cron through ``_exact_prepare_file``.
+"""
+import logging
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+_logger = logging.getLogger(__name__)
+
+EXACT_MOVE_TYPES = ("out_invoice", "out_refund")
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    exact_delivery_count = fields.Integer(
+        string="Exact Online deliveries",
+        compute="_compute_exact_delivery",
+    )
+    exact_delivery_state = fields.Selection(
+        selection="_exact_delivery_state_selection",
+        string="Exact Online",
+        compute="_compute_exact_delivery",
+        help="State of the latest delivery of this document to the Exact Online mailbox.",
+    )
+    exact_delivery_error = fields.Text(
+        string="Exact Online error",
+        compute="_compute_exact_delivery",
+    )
+
+    # ------------------------------------------------------------------
+    # Deliveries shown on the invoice
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _exact_delivery_state_selection(self):
+        return self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
+            self.env
+        )
+
+    def _exact_deliveries(self):
+        """All deliveries of these moves (sudo), newest first."""
+        Delivery = self.env["exact.mailbox.delivery"].sudo()
+        ids = [move_id for move_id in self.ids if isinstance(move_id, int)]
+        if not ids or "move_id" not in Delivery._fields:
+            return Delivery
+        return Delivery.search([("move_id", "in", ids)], order="id desc")
+
+    @api.depends("state")
+    def _compute_exact_delivery(self):
+        deliveries = self._exact_deliveries()
+        per_move = {}
+        for delivery in deliveries:
+            per_move.setdefault(delivery.move_id.id, []).append(delivery)
+        for move in self:
+            mine = per_move.get(move.id, [])
+            latest = mine[0] if mine else None
+            move.exact_delivery_count = len(mine)
+            move.exact_delivery_state = latest.state if latest else False
+            move.exact_delivery_error = (
+                latest.error_message if latest and latest.state == "failed" else False
+            )
+
+    def action_exact_open_deliveries(self):
+        self.ensure_one()
+        deliveries = self._exact_deliveries()
+        action = {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Exact Online deliveries"),
+            "res_model": "exact.mailbox.delivery",
+            "domain": [("move_id", "in", self.ids)],
+            "context": {"create": False},
+        }
+        if len(deliveries) == 1:
+            action.update(
+                {"view_mode": "form", "views": [(False, "form")], "res_id": deliveries.id}
+            )
+        else:
+            action.update({"view_mode": "list,form", "views": [(False, "list"), (False, "form")]})
+        return action
+
+    def _exact_delivery_message(self, body):
+        """Chatter note of a delivery on its invoice.
+
+        A log (no notification to compute or send): it is written while posting,
+        which must stay fast.
+        """
+        self.ensure_one()
+        return self.sudo()._message_log(body=body)
+
+    # ------------------------------------------------------------------
+    # Daily-receipts customer
+    # ------------------------------------------------------------------
+
+    @api.onchange("journal_id")
+    def _onchange_journal_exact_receipts_partner(self):
+        for move in self:
+            partner = move.journal_id.exact_receipts_partner_id
+            if move.move_type in EXACT_MOVE_TYPES and partner and not move.partner_id:
+                move.partner_id = partner
+
+    # ------------------------------------------------------------------
+    # Posting
+    # ------------------------------------------------------------------
+
+    def _exact_to_send(self):
+        """The moves of ``self`` that go to Exact Online."""
+        return self.filtered(
+            lambda move: move.move_type in EXACT_MOVE_TYPES
+            and move.journal_id.exact_send_invoices
+            and move.company_id.exact_enabled
+        )
+
+    def _exact_setup_problems(self):
+        """Configuration problems that stop every document of the journal.
+
+        Cheap checks, done before posting (the post is refused) and again before a
+        file is built. Returns translated messages.
+        """
+        self.ensure_one()
+        _ = self.env._
+        company = self.company_id
+        journal = self.journal_id
+        problems = []
+        if not company.vat:
+            problems.append(_(
+                "Company %(company)s has no VAT number. Enter it in the company "
+                "settings: Exact Online needs the seller's VAT number.",
+                company=company.display_name,
+            ))
+        missing = [
+            label for field, label in (
+                ("street", _("street")),
+                ("zip", _("zip code")),
+                ("city", _("city")),
+                ("country_id", _("country")),
+            ) if not company[field]
+        ]
+        if missing:
+            problems.append(_(
+                "The address of company %(company)s is incomplete (missing: %(fields)s). "
+                "Complete it in the company settings.",
+                company=company.display_name,
+                fields=", ".join(missing),
+            ))
+        if not company.exact_sender_email:
+            problems.append(_(
+                "Company %(company)s has no Exact Online sender address. Enter it in "
+                "the Exact Online settings.",
+                company=company.display_name,
+            ))
+        if not journal.exact_mailbox:
+            problems.append(_(
+                "Journal %(journal)s has no Exact Online mailbox. Enter it on the "
+                "journal's Exact Online tab, or untick \"Send invoices to Exact Online\".",
+                journal=journal.display_name,
+            ))
+        return problems
+
+    def _post(self, soft=True):
+        to_check = self._exact_to_send().filtered(lambda move: move.state == "draft")
+        problems = []
+        for key_move in {(m.company_id, m.journal_id): m for m in to_check}.values():
+            problems.extend(key_move._exact_setup_problems())
+        if problems:
+            raise UserError("\n".join(
+                [self.env._("This document cannot be sent to Exact Online:"), *problems]
+            ))
+        posted = super()._post(soft=soft)
+        todo = posted._exact_to_send()
+        if todo:
+            # One call for the batch; it never queues a second live delivery for a
+            # document, and only wakes the cron: the file is built later.
+            # No "created" log nor tracking on the new rows: their own "queued"
+            # message says it all, and posting must stay fast.
+            self.env["exact.mailbox.delivery"].sudo().with_context(
+                mail_create_nolog=True, tracking_disable=True
+            )._exact_enqueue([{"move_id": move.id} for move in todo])
+        return posted
+
+    def button_draft(self):
+        deliveries = self._exact_deliveries()
+        delivered = deliveries.filtered(lambda d: d.state in ("sent", "sending"))
+        if delivered:
+            raise UserError(self.env._(
+                "%(documents)s was already sent to Exact Online and cannot be reset to "
+                "draft. Issue a credit note instead (Credit Note button), then a new "
+                "invoice if needed.",
+                documents=", ".join(delivered.move_id.mapped("display_name")),
+            ))
+        res = super().button_draft()
+        # The document will change: its queued (or failed) file must never go out.
+        # Posting it again queues a new delivery.
+        to_cancel = deliveries.filtered(lambda d: d.state in ("pending", "failed"))
+        if to_cancel:
+            to_cancel.action_cancel()
+        return res
+
+    # ------------------------------------------------------------------
+    # The file (called by the delivery cron)
+    # ------------------------------------------------------------------
+
+    def _exact_builder(self):
+        self.ensure_one()
+        return self.env["exact.edi.xml.ubl_bis3"].with_company(self.company_id)
+
+    def _exact_file_problems(self):
+        """Problems of this document that stop a valid file (translated)."""
+        self.ensure_one()
+        _ = self.env._
+        problems = []
+        if self.move_type not in EXACT_MOVE_TYPES:
+            problems.append(_(
+                "%(document)s is not a customer invoice or credit note.",
+                document=self.display_name,
+            ))
+        if self.state != "posted":
+            problems.append(_(
+                "%(document)s is not posted.",
+                document=self.display_name,
+            ))
+        problems.extend(self._exact_setup_problems())
+        customer = self.partner_id.commercial_partner_id
+        if not customer.country_id:
+            problems.append(_(
+                "Customer %(customer)s has no country. Enter the country on the "
+                "customer (for a daily-receipts customer: the country of the shop).",
+                customer=customer.display_name,
+            ))
+        return problems
+
+    def _exact_pdf(self):
+        """``({'name', 'raw'} or None, note or None)``: the PDF to embed."""
+        self.ensure_one()
+        name = self._get_invoice_report_filename()
+        if self.invoice_pdf_report_id:
+            return {"name": name, "raw": self.invoice_pdf_report_id.raw}, None
+        state = self.env["ir.actions.report"].get_wkhtmltopdf_state()
+        if state not in ("ok", "upgrade"):
+            return None, self.env._(
+                "Sent without the invoice PDF: no PDF can be made on this server "
+                "(wkhtmltopdf: %(state)s). Exact Online shows the data of the UBL file.",
+                state=state,
+            )
+        try:
+            raw = self._exact_render_pdf()
+        except Exception as error:  # a PDF is optional: never fail the file for it
+            _logger.warning("Exact Online: no PDF for %s: %s", self.display_name, error)
+            return None, self.env._(
+                "Sent without the invoice PDF: the PDF could not be made (%(error)s).",
+                error=str(error),
+            )
+        return {"name": name, "raw": raw}, None
+
+    def _exact_render_pdf(self):
+        """The invoice PDF as bytes (separate method so tests can mock it)."""
+        self.ensure_one()
+        report = self.env["account.move.send"]._get_default_pdf_report_id(self)
+        content, _report_type = (
+            self.env["ir.actions.report"]
+            .with_company(self.company_id)
+            ._render_qweb_pdf(report.report_name, res_ids=self.ids)
+        )
+        return content
+
+    def _exact_prepare_file(self):
+        """Build the UBL file of this invoice / credit note for Exact Online.
+
+        Returns ``{'name', 'raw', 'mimetype', 'notes'}``; raises ``UserError``
+        listing every reason when no valid file can be made.
+        """
+        self.ensure_one()
+        move = self.sudo()
+        problems = move._exact_file_problems()
+        if problems:
+            raise UserError(self._exact_problems_message(problems))
+        builder = move._exact_builder()
+        notes = []
+        pdf, note = move._exact_pdf()
+        if note:
+            notes.append(note)
+        xml, errors = builder._export_invoice(move, pdf=pdf)
+        if errors:
+            raise UserError(self._exact_problems_message(sorted(errors)))
+        if not builder._exact_company_bank(move):
+            notes.append(self.env._(
+                "Company %(company)s has no bank account: the file has no payment account.",
+                company=move.company_id.display_name,
+            ))
+        if not builder._exact_is_peppol(move):
+            notes.append(self.env._(
+                "Customer %(customer)s has no VAT number nor Peppol identification: the file "
+                "follows EN 16931 without the Peppol rules.",
+                customer=move.partner_id.commercial_partner_id.display_name,
+            ))
+        return {
+            "name": builder._export_invoice_filename(move),
+            "raw": xml,
+            "mimetype": "application/xml",
+            "notes": notes,
+        }
+
+    def _exact_problems_message(self, problems):
+        return "\n".join([
+            self.env._(
+                "No valid UBL file can be made for %(document)s:",
+                document=self.display_name,
+            ),
+            *(f"- {problem}" for problem in problems),
+        ])
