@@ -14,6 +14,7 @@
     "external_dependencies": {"python": ["python-stdnum"]},
     "data": [
         "security/security.xml",
+        "security/cashbook_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
         "data/ir_cron_coda.xml",
@@ -22,6 +23,13 @@
         "views/account_journal_views.xml",
         "views/account_move_views.xml",
         "views/account_bank_statement_views.xml",
+        "views/account_journal_dashboard_views.xml",
+        "wizards/exact_setup_wizard_views.xml",
         "views/menus.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "scrada_exact_bridge/static/tests/tours/*.js",
+        ],
+    },
 }

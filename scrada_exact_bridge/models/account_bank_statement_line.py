@@ -1,1 +1,362 @@
-# placeholder: filled in by its issue
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Cash book on top of the statement lines of cash journals.
+
+A cash book line is an ordinary ``account.bank.statement.line`` (so it is a
+posted journal entry like any cash transaction in Odoo) with a Scrada
+transaction type, an invoice reference and a remark.  Its CODA communication
+starts with the type's code (``CB/CLIE/<customer>/<invoice>/<remark>``...)
+so Exact Online can book it by prefix.  Lines created elsewhere (Point of
+Sale, imports, code) have no type: their label (``payment_ref``) is their
+communication.
+
+Locks (see ``account_bank_statement.py``): once a cash statement has been
+closed for CODA (it has a CODA number), no line may be dated on or before
+the end of its period; once it has been sent, its lines cannot be changed or
+deleted.  Corrections go into a later period as new lines.
+"""
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..lib import communication as communication_lib
+from ..lib.coda import CodaError
+
+CASH_TYPES = [
+    ("bank_to_cash", "Cash from the bank"),
+    ("cash_to_bank", "Cash to the bank"),
+    ("customer_payment", "Customer payment"),
+    ("supplier_payment", "Supplier payment"),
+    ("cash_receipt", "Cash receipts"),
+    ("receipts_day_total", "Daily receipts: day total"),
+    ("receipts_non_cash", "Daily receipts: non-cash part"),
+    ("private_withdrawal", "Private withdrawal"),
+    ("private_deposit", "Private deposit"),
+    ("cash_difference", "Cash difference"),
+    ("other", "Other"),
+]
+
+# Fields whose change alters what was (or will be) written into a CODA file.
+CODA_FIELDS = frozenset(
+    {
+        "date",
+        "amount",
+        "payment_ref",
+        "partner_id",
+        "partner_name",
+        "account_number",
+        "statement_id",
+        "journal_id",
+        "company_id",
+        "sequence",
+        "foreign_currency_id",
+        "amount_currency",
+        "exact_cash_type",
+        "exact_invoice_ref",
+        "exact_remark",
+        "exact_amount_in",
+        "exact_amount_out",
+    }
+)
+COMMUNICATION_FIELDS = (
+    "exact_cash_type",
+    "exact_invoice_ref",
+    "exact_remark",
+    "partner_id",
+    "date",
+)
+
+
+class AccountBankStatementLine(models.Model):
+    _inherit = "account.bank.statement.line"
+
+    exact_cash_type = fields.Selection(
+        selection=CASH_TYPES,
+        string="Cash type",
+        help="Kind of cash transaction. It decides the code at the start of the CODA "
+        "communication (e.g. CB/CLIE for a customer payment), which Exact Online uses to "
+        "book the movement. Lines without a type (Point of Sale, imports) are sent with "
+        "their label as communication.",
+    )
+    exact_invoice_ref = fields.Char(
+        string="Invoice number",
+        help="Number of the invoice paid in cash (customer and supplier payments).",
+    )
+    exact_remark = fields.Char(string="Remark")
+    exact_amount_in = fields.Monetary(
+        string="In",
+        compute="_compute_exact_amounts",
+        inverse="_inverse_exact_amounts",
+        readonly=False,
+        currency_field="currency_id",
+        help="Cash received.",
+    )
+    exact_amount_out = fields.Monetary(
+        string="Out",
+        compute="_compute_exact_amounts",
+        inverse="_inverse_exact_amounts",
+        readonly=False,
+        currency_field="currency_id",
+        help="Cash paid out.",
+    )
+    exact_communication = fields.Char(
+        string="CODA communication",
+        compute="_compute_exact_communication",
+        help="Communication of this movement in the CODA file sent to Exact Online.",
+    )
+    exact_statement_locked = fields.Boolean(
+        string="Sent to Exact Online",
+        related="statement_id.exact_locked",
+    )
+
+    # ------------------------------------------------------------------
+    # Computes
+    # ------------------------------------------------------------------
+
+    @api.depends("amount")
+    def _compute_exact_amounts(self):
+        for line in self:
+            line.exact_amount_in = line.amount if line.amount > 0 else 0.0
+            line.exact_amount_out = -line.amount if line.amount < 0 else 0.0
+
+    def _inverse_exact_amounts(self):
+        for line in self:
+            amount = (line.exact_amount_in or 0.0) - (line.exact_amount_out or 0.0)
+            if line.currency_id.compare_amounts(amount, line.amount):
+                line.amount = amount
+
+    @api.onchange("exact_amount_in", "exact_amount_out")
+    def _onchange_exact_amounts(self):
+        for line in self:
+            line.amount = (line.exact_amount_in or 0.0) - (line.exact_amount_out or 0.0)
+
+    @api.depends(*COMMUNICATION_FIELDS, "payment_ref", "move_id.name", "partner_name")
+    def _compute_exact_communication(self):
+        for line in self:
+            line.exact_communication = line._exact_build_communication()
+
+    def _exact_build_communication(self, values=None):
+        """The CODA communication of this line, from its values (or ``values``)."""
+        values = values or {}
+
+        def value(name):
+            return values[name] if name in values else self[name]
+
+        cash_type = value("exact_cash_type")
+        if not cash_type:
+            return value("payment_ref") or self.move_id.ref or self.move_id.name or ""
+        partner = value("partner_id")
+        if isinstance(partner, int):
+            partner = self.env["res.partner"].browse(partner)
+        partner_label = partner.name if partner else (value("partner_name") or "")
+        try:
+            return communication_lib.build_communication(
+                cash_type,
+                partner=partner_label or "",
+                invoice=value("exact_invoice_ref") or "",
+                remark=value("exact_remark") or "",
+                day=fields.Date.to_date(value("date")),
+            )
+        except CodaError:
+            return value("payment_ref") or ""
+
+    # ------------------------------------------------------------------
+    # Constraints
+    # ------------------------------------------------------------------
+
+    @api.constrains("exact_cash_type", "amount")
+    def _check_exact_cash_type_direction(self):
+        labels = dict(self._fields["exact_cash_type"]._description_selection(self.env))
+        for line in self.filtered("exact_cash_type"):
+            if communication_lib.direction_ok(line.exact_cash_type, str(line.amount)):
+                continue
+            direction = communication_lib.get_type(line.exact_cash_type).direction
+            if not line.amount:
+                message = self.env._(
+                    "Cash book line of %(date)s (%(type)s): enter an amount in or out.",
+                    date=line.date,
+                    type=labels[line.exact_cash_type],
+                )
+            elif direction == communication_lib.IN:
+                message = self.env._(
+                    "Cash book line of %(date)s: \"%(type)s\" is money coming in; enter the "
+                    "amount under In, or choose another type.",
+                    date=line.date,
+                    type=labels[line.exact_cash_type],
+                )
+            else:
+                message = self.env._(
+                    "Cash book line of %(date)s: \"%(type)s\" is money going out; enter the "
+                    "amount under Out, or choose another type.",
+                    date=line.date,
+                    type=labels[line.exact_cash_type],
+                )
+            raise ValidationError(message)
+
+    # ------------------------------------------------------------------
+    # Locks
+    # ------------------------------------------------------------------
+
+    def _exact_check_closed_dates(self):
+        """Refuse lines dated inside a cash period already closed for CODA."""
+        Statement = self.env["account.bank.statement"]
+        for journal in self.journal_id.filtered(lambda j: j.type == "cash"):
+            closed = Statement._exact_last_closed(journal)
+            if not closed:
+                continue
+            lines = self.filtered(lambda line, j=journal: line.journal_id == j)
+            bad = lines.filtered(
+                lambda line, c=closed: line.date
+                and line.date <= c.exact_period_end
+                and not (
+                    line.statement_id.exact_coda_number
+                    and not line.statement_id.exact_locked
+                    and line.statement_id.exact_period_start
+                    <= line.date
+                    <= line.statement_id.exact_period_end
+                )
+            )
+            if bad:
+                raise UserError(
+                    self.env._(
+                        "The cash book of %(journal)s is closed up to %(date)s: statement "
+                        "%(statement)s has been sent (or is being sent) to Exact Online as a "
+                        "CODA file, so no entry may be dated on or before that day "
+                        "(%(lines)s). Corrections go into a later period as new lines.",
+                        journal=journal.display_name,
+                        date=closed.exact_period_end,
+                        statement=closed.display_name,
+                        lines=", ".join(str(d) for d in sorted(set(bad.mapped("date")))),
+                    )
+                )
+
+    def _exact_check_not_sent(self):
+        locked = self.filtered(lambda line: line.statement_id.exact_locked)
+        if locked:
+            statement = locked.statement_id[:1]
+            raise UserError(
+                self.env._(
+                    "Statement %(statement)s of %(journal)s was sent to Exact Online as a CODA "
+                    "file; its lines cannot be changed or deleted any more. Corrections go into "
+                    "a later period as new lines.",
+                    statement=statement.display_name,
+                    journal=statement.journal_id.display_name,
+                )
+            )
+
+    # ------------------------------------------------------------------
+    # CRUD
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _exact_split_amounts(self, vals):
+        """Turn In/Out into the signed ``amount`` (the move is built from it at create)."""
+        if "exact_amount_in" in vals or "exact_amount_out" in vals:
+            vals = dict(vals)
+            amount_in = vals.pop("exact_amount_in", 0.0) or 0.0
+            amount_out = vals.pop("exact_amount_out", 0.0) or 0.0
+            if amount_in or amount_out or "amount" not in vals:
+                vals["amount"] = amount_in - amount_out
+        return vals
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        vals_list = [self._exact_split_amounts(vals) for vals in vals_list]
+        for vals in vals_list:
+            if vals.get("exact_cash_type") and not vals.get("payment_ref"):
+                # The label (move line names, other screens) is the CODA communication.
+                vals["payment_ref"] = self.browse()._exact_build_communication(vals)
+        lines = super().create(vals_list)
+        for line in lines.filtered(lambda rec: rec.exact_cash_type and not rec.payment_ref):
+            line.payment_ref = line._exact_build_communication()
+        lines._exact_check_not_sent()
+        lines._exact_check_closed_dates()
+        return lines
+
+    def write(self, vals):
+        vals = self._exact_split_amounts(vals)
+        if CODA_FIELDS.intersection(vals):
+            self._exact_check_not_sent()
+        if (
+            "payment_ref" not in vals
+            and any(name in vals for name in COMMUNICATION_FIELDS)
+            and (self.filtered("exact_cash_type") or vals.get("exact_cash_type"))
+        ):
+            result = True
+            for line in self:
+                line_vals = dict(vals)
+                if line_vals.get("exact_cash_type", line.exact_cash_type):
+                    line_vals["payment_ref"] = line._exact_build_communication(line_vals)
+                result = super(AccountBankStatementLine, line).write(line_vals) and result
+        else:
+            result = super().write(vals)
+        if {"date", "journal_id", "statement_id"}.intersection(vals):
+            self._exact_check_closed_dates()
+        return result
+
+    def unlink(self):
+        self._exact_check_not_sent()
+        return super().unlink()
+
+    # ------------------------------------------------------------------
+    # CODA
+    # ------------------------------------------------------------------
+
+    def _exact_coda_movement_values(self):
+        """Keyword arguments of ``coda.Movement`` for this line (amount as Decimal)."""
+        self.ensure_one()
+        return {
+            "entry_date": self.date,
+            "communication": self._exact_build_communication(),
+            "reference": self.move_id.name or str(self.id),
+            "counterparty_name": self.partner_id.name or self.partner_name or "",
+        }
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _exact_check_cash_lock(self):
+        self.statement_line_id._exact_check_not_sent()
+
+    def button_draft(self):
+        self._exact_check_cash_lock()
+        return super().button_draft()
+
+    def button_cancel(self):
+        self._exact_check_cash_lock()
+        return super().button_cancel()
+
+    def unlink(self):
+        self._exact_check_cash_lock()
+        return super().unlink()
+
+
+class AccountJournal(models.Model):
+    _inherit = "account.journal"
+
+    def action_exact_cash_book(self):
+        """Open the cash book (editable list of cash lines) of this cash journal."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scrada_exact_bridge.action_exact_cash_book_lines"
+        )
+        action["name"] = self.env._("Cash book %(journal)s", journal=self.display_name)
+        action["domain"] = [("journal_id", "=", self.id)]
+        action["context"] = {
+            "default_journal_id": self.id,
+            "search_default_journal_id": self.id,
+        }
+        return action
+
+    @api.model
+    def action_exact_open_cash_books(self):
+        """Menu entry: the cash book of the only cash journal, else the list to choose from."""
+        journals = self.search(
+            [*self._check_company_domain(self.env.companies), ("type", "=", "cash")]
+        )
+        if len(journals) == 1:
+            return journals.action_exact_cash_book()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scrada_exact_bridge.action_exact_cash_journals"
+        )
+        return action
