@@ -258,3 +258,59 @@ class AccountJournal(models.Model):
                 rest = self - cash
                 return super(AccountJournal, rest).write(vals) if rest else True
         return super().write(vals)
+
+    # ------------------------------------------------------------------
+    # Exact Online deliveries (counters and smart button)
+    # ------------------------------------------------------------------
+
+    exact_delivery_count = fields.Integer(
+        string="Exact Online deliveries", compute="_compute_exact_delivery_counts"
+    )
+    exact_delivery_pending_count = fields.Integer(
+        string="Pending Exact Online deliveries", compute="_compute_exact_delivery_counts"
+    )
+    exact_delivery_failed_count = fields.Integer(
+        string="Failed Exact Online deliveries", compute="_compute_exact_delivery_counts"
+    )
+    exact_last_sent_date = fields.Datetime(
+        string="Last sent to Exact Online", compute="_compute_exact_delivery_counts"
+    )
+
+    def _compute_exact_delivery_counts(self):
+        """All four counters from one grouped query (no query per journal)."""
+        stats = {}
+        Delivery = self.env["exact.mailbox.delivery"]
+        journal_ids = [journal_id for journal_id in self._origin.ids if journal_id]
+        if journal_ids and Delivery.has_access("read"):
+            groups = Delivery._read_group(
+                [("journal_id", "in", journal_ids)],
+                groupby=["journal_id", "state"],
+                aggregates=["__count", "sent_date:max"],
+            )
+            for journal, state, count, last_sent in groups:
+                entry = stats.setdefault(
+                    journal.id, {"total": 0, "pending": 0, "failed": 0, "last": False}
+                )
+                entry["total"] += count
+                if state in ("pending", "sending"):
+                    entry["pending"] += count
+                elif state == "failed":
+                    entry["failed"] += count
+                if last_sent and (not entry["last"] or last_sent > entry["last"]):
+                    entry["last"] = last_sent
+        for journal in self:
+            entry = stats.get(journal._origin.id, {})
+            journal.exact_delivery_count = entry.get("total", 0)
+            journal.exact_delivery_pending_count = entry.get("pending", 0)
+            journal.exact_delivery_failed_count = entry.get("failed", 0)
+            journal.exact_last_sent_date = entry.get("last", False)
+
+    def action_exact_open_deliveries(self):
+        """The journal's Exact Online deliveries (smart button)."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scrada_exact_bridge.action_exact_mailbox_delivery"
+        )
+        action["domain"] = [("journal_id", "=", self.id)]
+        action["context"] = {"default_journal_id": self.id, "create": False}
+        return action
