@@ -33,6 +33,33 @@ class AccountMove(models.Model):
     )
 
     # ------------------------------------------------------------------
+    # A cash book's IBAN is no account customers can pay to
+    # ------------------------------------------------------------------
+
+    def _compute_partner_bank_id(self):
+        """Never propose the IBAN of a cash book as the bank account to pay to.
+
+        A flagged cash journal's IBAN is a ``res.partner.bank`` of the company
+        partner (it identifies the cash book in CODA files), so Odoo would pick it
+        as the recipient bank of customer invoices.
+        """
+        super()._compute_partner_bank_id()
+        cash_banks = (
+            self.env["account.journal"]
+            .sudo()
+            .search([("type", "=", "cash"), ("bank_account_id", "!=", False)])
+            .bank_account_id
+        )
+        if not cash_banks:
+            return
+        for move in self.filtered(lambda m: m.partner_bank_id in cash_banks):
+            banks = move.bank_partner_id.bank_ids.filtered(
+                lambda bank, move=move: (not bank.company_id or bank.company_id == move.company_id)
+                and bank not in cash_banks
+            ).sorted(lambda bank: not bank.allow_out_payment)
+            move.partner_bank_id = banks[:1]
+
+    # ------------------------------------------------------------------
     # Deliveries shown on the invoice
     # ------------------------------------------------------------------
 

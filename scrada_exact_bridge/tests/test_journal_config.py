@@ -220,3 +220,15 @@ class TestJournalConfig(ExactCommon):
         )
         self.sale_journal.with_user(manager).write({"exact_coda_period": "week"})
         self.assertEqual(self.sale_journal.exact_coda_period, "week")
+
+    def test_cash_book_iban_is_never_proposed_to_customers(self):
+        """The cash book's IBAN is a bank account of the company, but nobody pays to it."""
+        cash_bank = self.cash_journal.bank_account_id
+        self.assertEqual(cash_bank.partner_id, self.company.partner_id)
+        invoice = self.init_invoice("out_invoice", partner=self.partner_a, amounts=[100.0])
+        self.assertFalse(invoice.partner_bank_id)
+        real_bank = self.env["res.partner.bank"].create(
+            {"acc_number": "BE71 0961 2345 6769", "partner_id": self.company.partner_id.id}
+        )
+        invoice = self.init_invoice("out_invoice", partner=self.partner_a, amounts=[100.0])
+        self.assertEqual(invoice.partner_bank_id, real_bank)
