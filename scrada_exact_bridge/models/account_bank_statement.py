@@ -146,7 +146,8 @@ class AccountBankStatement(models.Model):
                 )
         return super().write(vals)
 
-    def unlink(self):
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_exact_numbered(self):
         numbered = self.filtered("exact_coda_number")
         if numbered:
             raise UserError(
@@ -158,7 +159,6 @@ class AccountBankStatement(models.Model):
                     number=numbered[0].exact_coda_number,
                 )
             )
-        return super().unlink()
 
     # ------------------------------------------------------------------
     # Closing and numbering
@@ -328,22 +328,23 @@ class AccountBankStatement(models.Model):
     def _exact_numbering_problems(self, today):
         """Why this statement cannot be closed for CODA yet (translated), [] if it can."""
         self.ensure_one()
-        _ = self.env._
         problems = []
         posted = self.line_ids.filtered(lambda line: line.state == "posted")
         if not posted:
-            problems.append(_("it has no posted line"))
+            problems.append(self.env._("it has no posted line"))
             return problems
         end = self.exact_period_end or max(posted.mapped("date"))
         if end >= today:
-            problems.append(_("its period is not over"))
+            problems.append(self.env._("its period is not over"))
         if not self.is_complete:
             problems.append(
-                _("it is not complete (the lines do not add up to the ending balance)")
+                self.env._("it is not complete (the lines do not add up to the ending balance)")
             )
         if not self.is_valid:
             problems.append(
-                _("it is not valid (its starting balance is not the previous ending balance)")
+                self.env._(
+                    "it is not valid (its starting balance is not the previous ending balance)"
+                )
             )
         Line = self.env["account.bank.statement.line"].sudo()
         gap = Line.search_count(
@@ -355,7 +356,7 @@ class AccountBankStatement(models.Model):
             ]
         )
         if gap:
-            problems.append(_("earlier cash lines are in no statement yet"))
+            problems.append(self.env._("earlier cash lines are in no statement yet"))
         return problems
 
     def _exact_assign_numbers(self, previous):
@@ -412,15 +413,16 @@ class AccountBankStatement(models.Model):
     def _exact_file_problems(self):
         """Translated reasons why no CODA file can be made for this statement."""
         self.ensure_one()
-        _ = self.env._
         journal = self.journal_id
         name = self.display_name
         problems = []
         if not journal:
-            return [_("Statement %(statement)s has no line, so no journal.", statement=name)]
+            return [
+                self.env._("Statement %(statement)s has no line, so no journal.", statement=name)
+            ]
         if journal.type != "cash":
             problems.append(
-                _(
+                self.env._(
                     "Statement %(statement)s belongs to %(journal)s, which is not a cash "
                     "journal: banks send their own CODA files.",
                     statement=name,
@@ -430,7 +432,7 @@ class AccountBankStatement(models.Model):
         problems.extend(journal._exact_coda_account_problems())
         if not self.exact_coda_number:
             problems.append(
-                _(
+                self.env._(
                     "Statement %(statement)s has not been closed for Exact Online yet (it has "
                     "no CODA number).",
                     statement=name,
@@ -438,7 +440,7 @@ class AccountBankStatement(models.Model):
             )
         if not self.is_complete:
             problems.append(
-                _(
+                self.env._(
                     "Statement %(statement)s is not complete: its lines add up to %(computed)s "
                     "but its ending balance is %(ending)s.",
                     statement=name,
@@ -448,7 +450,7 @@ class AccountBankStatement(models.Model):
             )
         if not self.is_valid:
             problems.append(
-                _(
+                self.env._(
                     "Statement %(statement)s is not valid: its starting balance does not equal "
                     "the ending balance of the previous statement.",
                     statement=name,
@@ -459,7 +461,7 @@ class AccountBankStatement(models.Model):
             previous.balance_end_real, self.balance_start
         ):
             problems.append(
-                _(
+                self.env._(
                     "Statement %(statement)s starts at %(start)s but CODA statement %(number)s "
                     "ended at %(end)s: Exact Online would refuse the file.",
                     statement=name,
@@ -528,22 +530,21 @@ class AccountBankStatement(models.Model):
         return f"CODA_{code}_{self.exact_period_end.year}_{self.exact_paper_number:03d}.cod"
 
     def _exact_coda_error_message(self, error):
-        _ = self.env._
         messages = {
-            "iban_invalid": _("the IBAN of the cash journal is not valid"),
-            "balance_mismatch": _(
+            "iban_invalid": self.env._("the IBAN of the cash journal is not valid"),
+            "balance_mismatch": self.env._(
                 "the starting balance plus the lines does not equal the ending balance"
             ),
-            "amount_too_large": _("an amount is too large for CODA (12 digits at most)"),
-            "date_out_of_range": _("a line is dated outside the statement period"),
-            "number_invalid": _(
+            "amount_too_large": self.env._("an amount is too large for CODA (12 digits at most)"),
+            "date_out_of_range": self.env._("a line is dated outside the statement period"),
+            "number_invalid": self.env._(
                 "the statement number is over 999 (too many CODA files in one year)"
             ),
-            "reference_duplicate": _("two lines have the same reference"),
-            "too_many_movements": _("the statement has too many lines for one CODA file"),
+            "reference_duplicate": self.env._("two lines have the same reference"),
+            "too_many_movements": self.env._("the statement has too many lines for one CODA file"),
         }
-        reason = messages.get(error.code) or _("the CODA writer refused the statement")
-        return _(
+        reason = messages.get(error.code) or self.env._("the CODA writer refused the statement")
+        return self.env._(
             "No CODA file can be made for statement %(statement)s: %(reason)s (%(detail)s).",
             statement=self.display_name,
             reason=reason,

@@ -314,3 +314,34 @@ class AccountJournal(models.Model):
         action["domain"] = [("journal_id", "=", self.id)]
         action["context"] = {"default_journal_id": self.id, "create": False}
         return action
+
+    # ------------------------------------------------------------------
+    # Cash book screen
+    # ------------------------------------------------------------------
+
+    def action_exact_cash_book(self):
+        """Open the cash book (editable list of cash lines) of this cash journal."""
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scrada_exact_bridge.action_exact_cash_book_lines"
+        )
+        action["name"] = self.env._("Cash book %(journal)s", journal=self.display_name)
+        action["domain"] = [("journal_id", "=", self.id)]
+        action["context"] = {
+            "default_journal_id": self.id,
+            "search_default_journal_id": self.id,
+        }
+        return action
+
+    @api.model
+    def action_exact_open_cash_books(self):
+        """Menu entry: the cash book of the only cash journal, else the list to choose from."""
+        journals = self.search(
+            [*self._check_company_domain(self.env.companies), ("type", "=", "cash")]
+        )
+        if len(journals) == 1:
+            return journals.action_exact_cash_book()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scrada_exact_bridge.action_exact_cash_journals"
+        )
+        return action

@@ -149,39 +149,38 @@ class AccountMove(models.Model):
         file is built. Returns translated messages.
         """
         self.ensure_one()
-        _ = self.env._
         company = self.company_id
         journal = self.journal_id
         problems = []
         if not company.vat:
-            problems.append(_(
+            problems.append(self.env._(
                 "Company %(company)s has no VAT number. Enter it in the company "
                 "settings: Exact Online needs the seller's VAT number.",
                 company=company.display_name,
             ))
         missing = [
             label for field, label in (
-                ("street", _("street")),
-                ("zip", _("zip code")),
-                ("city", _("city")),
-                ("country_id", _("country")),
+                ("street", self.env._("street")),
+                ("zip", self.env._("zip code")),
+                ("city", self.env._("city")),
+                ("country_id", self.env._("country")),
             ) if not company[field]
         ]
         if missing:
-            problems.append(_(
+            problems.append(self.env._(
                 "The address of company %(company)s is incomplete (missing: %(fields)s). "
                 "Complete it in the company settings.",
                 company=company.display_name,
                 fields=", ".join(missing),
             ))
         if not company.exact_sender_email:
-            problems.append(_(
+            problems.append(self.env._(
                 "Company %(company)s has no Exact Online sender address. Enter it in "
                 "the Exact Online settings.",
                 company=company.display_name,
             ))
         if not journal.exact_mailbox:
-            problems.append(_(
+            problems.append(self.env._(
                 "Journal %(journal)s has no Exact Online mailbox. Enter it on the "
                 "journal's Exact Online tab, or untick \"Send invoices to Exact Online\".",
                 journal=journal.display_name,
@@ -209,7 +208,20 @@ class AccountMove(models.Model):
             )._exact_enqueue([{"move_id": move.id} for move in todo])
         return posted
 
+    def _exact_check_cash_lock(self):
+        """Entries of cash lines in a statement sent to Exact Online stay as they are."""
+        self.statement_line_id._exact_check_not_sent()
+
+    def button_cancel(self):
+        self._exact_check_cash_lock()
+        return super().button_cancel()
+
+    def unlink(self):
+        self._exact_check_cash_lock()
+        return super().unlink()
+
     def button_draft(self):
+        self._exact_check_cash_lock()
         deliveries = self._exact_deliveries()
         delivered = deliveries.filtered(lambda d: d.state in ("sent", "sending"))
         if delivered:
@@ -238,22 +250,21 @@ class AccountMove(models.Model):
     def _exact_file_problems(self):
         """Problems of this document that stop a valid file (translated)."""
         self.ensure_one()
-        _ = self.env._
         problems = []
         if self.move_type not in EXACT_MOVE_TYPES:
-            problems.append(_(
+            problems.append(self.env._(
                 "%(document)s is not a customer invoice or credit note.",
                 document=self.display_name,
             ))
         if self.state != "posted":
-            problems.append(_(
+            problems.append(self.env._(
                 "%(document)s is not posted.",
                 document=self.display_name,
             ))
         problems.extend(self._exact_setup_problems())
         customer = self.partner_id.commercial_partner_id
         if not customer.country_id:
-            problems.append(_(
+            problems.append(self.env._(
                 "Customer %(customer)s has no country. Enter the country on the "
                 "customer (for a daily-receipts customer: the country of the shop).",
                 customer=customer.display_name,

@@ -199,7 +199,6 @@ class ExactSetupWizard(models.TransientModel):
     def _exact_checklist(self):
         """The Exact Online side of the set-up as a checklist (HTML), values filled in."""
         self.ensure_one()
-        _ = self.env._
 
         def bold(value):
             return Markup("<b class='text-break'>%s</b>") % (value or "")
@@ -220,7 +219,7 @@ class ExactSetupWizard(models.TransientModel):
         lines = self.line_ids.filtered("send")
         items = [
             item(
-                _(
+                self.env._(
                     "Find the mailbox: your name (top right) > My Exact Online > My account "
                     "data > Digital mailboxes (bottom of the page). Open the mailbox > "
                     "Linked e-mail addresses to see the address of each document type."
@@ -229,13 +228,13 @@ class ExactSetupWizard(models.TransientModel):
         ]
         for line in lines:
             kind = (
-                _("Bank statements (CODA)")
+                self.env._("Bank statements (CODA)")
                 if line.journal_type == "cash"
-                else _("Sales invoices")
+                else self.env._("Sales invoices")
             )
             items.append(
                 item(
-                    _(
+                    self.env._(
                         "Linked e-mail address %(mailbox)s (document type %(kind)s, journal "
                         "%(journal)s): add %(sender)s to its \"Allowed senders\".",
                         mailbox=bold(line.mailbox),
@@ -245,7 +244,7 @@ class ExactSetupWizard(models.TransientModel):
                     )
                 )
             )
-        sections.append(section(_("1. Allow the sender"), items, "senders"))
+        sections.append(section(self.env._("1. Allow the sender"), items, "senders"))
 
         for line in lines.filtered(lambda ln: ln.journal_type == "cash"):
             account = line.journal_id.default_account_id
@@ -254,21 +253,21 @@ class ExactSetupWizard(models.TransientModel):
             )
             cash_items = [
                 item(
-                    _(
+                    self.env._(
                         "Create a bank account (bank journal) with account number %(iban)s "
                         "in EUR.",
                         iban=bold(iban_lib.pretty(line.iban) if line.iban else "?"),
                     )
                 ),
                 item(
-                    _(
+                    self.env._(
                         "When Exact Online asks for the bank, choose %(bank)s: the IBAN of a "
                         "cash book belongs to no real bank.",
-                        bank=bold(_("Other Belgian banks")),
+                        bank=bold(self.env._("Other Belgian banks")),
                     )
                 ),
                 item(
-                    _(
+                    self.env._(
                         "Give that bank journal a 57xxxx general-ledger account instead of "
                         "the proposed 55xxxx one (in Odoo the cash journal uses %(account)s): "
                         "bank journal properties > Advanced options > GL account.",
@@ -276,7 +275,7 @@ class ExactSetupWizard(models.TransientModel):
                     )
                 ),
                 item(
-                    _(
+                    self.env._(
                         "Link the mailbox %(mailbox)s to the company (administration) and to "
                         "this bank account, so that the CODA files are read into it.",
                         mailbox=bold(line.mailbox),
@@ -285,7 +284,7 @@ class ExactSetupWizard(models.TransientModel):
             ]
             sections.append(
                 section(
-                    _("2. Cash book %(journal)s", journal=line.journal_id.display_name),
+                    self.env._("2. Cash book %(journal)s", journal=line.journal_id.display_name),
                     cash_items,
                     "cash",
                 )
@@ -293,7 +292,7 @@ class ExactSetupWizard(models.TransientModel):
         if lines.filtered(lambda ln: ln.journal_type == "cash"):
             sections.append(
                 Markup("<div class='alert alert-info' role='status'>%s</div>")
-                % _(
+                % self.env._(
                     "Exact Online does not document whether CODA files received by e-mail "
                     "are processed for every licence. After the first cash statement is "
                     "sent, check in Exact Online (Activities > Digital mailbox) that it was "
@@ -580,7 +579,6 @@ class ExactSetupWizardJournal(models.TransientModel):
     journal_type = fields.Selection(related="journal_id.type", store=True)
     sequence = fields.Integer(related="journal_id.sequence")
     send = fields.Boolean(
-        string="Send",
         help="Sale journal: every posted invoice and credit note goes to Exact Online as a "
         "UBL file. Cash journal: each closed cash statement goes as a CODA file.",
     )
@@ -590,7 +588,7 @@ class ExactSetupWizardJournal(models.TransientModel):
         "document type: Sales invoices for a daily-receipts journal, Bank statements for "
         "a cash journal. Not the purchase-invoice (scan) address.",
     )
-    warning = fields.Char(string="Warning", compute="_compute_warning")
+    warning = fields.Char(compute="_compute_warning")
     iban = fields.Char(
         string="IBAN of the cash book",
         help="Written into every CODA file as the account number. Use the IBAN the "
@@ -598,7 +596,7 @@ class ExactSetupWizardJournal(models.TransientModel):
         "account already created in Exact Online. Only its format and check digits are "
         "checked: it need not belong to a real bank.",
     )
-    iban_warning = fields.Char(string="Warning", compute="_compute_iban_warning")
+    iban_warning = fields.Char(string="IBAN warning", compute="_compute_iban_warning")
 
     @api.model
     def _values_from(self, journal):
