@@ -180,7 +180,7 @@ class TestJournalConfig(ExactCommon):
         )
         self.assertTrue(journal.exact_send_invoices)
         self.assertIn("purchase", journal.exact_mailbox_warning)
-        with Form(self._new_journal(code="FRM", name="Form journal")) as form:
+        with Form(self.sale_journal) as form:
             form.exact_mailbox = "Scan@Inkoop.ExactOnline.nl"
             self.assertEqual(form.exact_mailbox, "scan@inkoop.exactonline.nl")
             self.assertIn("purchase", form.exact_mailbox_warning)
