@@ -70,6 +70,19 @@ else
         echo "odoo: $((n_total - n_bad)) passed, $n_bad failed"
     fi
 
+    step "Odoo: the committed .pot holds every translatable string of the code"
+    "${odoo_cmd[@]}" -d "$DB_BE" --http-port="$(free_port)" --log-level=warn \
+        --i18n-export="$LOGDIR/current.pot" --modules=$ADDON > "$LOGDIR/odoo-pot.log" 2>&1
+    "$PYTHON" - "$LOGDIR/current.pot" "$ADDON/i18n/$ADDON.pot" <<'PY' || fail "i18n/$ADDON.pot is out of date (tools/update_translations.sh)"
+import sys
+import polib
+current, committed = ({e.msgid for e in polib.pofile(path)} for path in sys.argv[1:3])
+missing = sorted(current - committed)
+for msgid in missing:
+    print("not in the .pot:", msgid[:100])
+sys.exit(1 if missing else 0)
+PY
+
     step "Odoo: install without l10n_be, then uninstall ($DB_PLAIN)"
     "${odoo_cmd[@]}" -d "$DB_PLAIN" --http-port="$(free_port)" --log-level=warn -i $ADDON \
         > "$LOGDIR/odoo-plain.log" 2>&1 || fail "install without l10n_be"

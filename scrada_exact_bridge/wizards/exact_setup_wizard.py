@@ -198,6 +198,8 @@ class ExactSetupWizard(models.TransientModel):
 
     def _exact_checklist(self):
         """The Exact Online side of the set-up as a checklist (HTML), values filled in."""
+        # a separate call: the translation extractor skips _() nested in _()
+        other_banks = self.env._("Other Belgian banks")
         self.ensure_one()
 
         def bold(value):
@@ -263,7 +265,7 @@ class ExactSetupWizard(models.TransientModel):
                     self.env._(
                         "When Exact Online asks for the bank, choose %(bank)s: the IBAN of a "
                         "cash book belongs to no real bank.",
-                        bank=bold(self.env._("Other Belgian banks")),
+                        bank=bold(other_banks),
                     )
                 ),
                 item(
