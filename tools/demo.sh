@@ -55,5 +55,5 @@ cat <<MSG
 
 Open the demo database in a browser:
     ${ODOO[*]} --addons-path="$ROOT" -d $DB --http-interface=127.0.0.1 --http-port=8069 --smtp=127.0.0.1 --smtp-port=$SMTP_PORT
-    then http://127.0.0.1:8069  (login: admin, password: admin), Accounting > Deliveries.
+    then http://127.0.0.1:8069  (login: admin, password: admin), Accounting > Exact Online deliveries.
 MSG
