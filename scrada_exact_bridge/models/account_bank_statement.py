@@ -224,15 +224,15 @@ class AccountBankStatement(models.Model):
         period = journal.exact_coda_period or "day"
         current_start = period_bounds(period, today)[0]
         Line = self.env["account.bank.statement.line"].sudo()
-        lines = Line.search(
-            [
-                ("journal_id", "=", journal.id),
-                ("statement_id", "=", False),
-                ("state", "=", "posted"),
-                ("date", "<", current_start),
-            ],
-            order="internal_index",
-        )
+        domain = [
+            ("journal_id", "=", journal.id),
+            ("statement_id", "=", False),
+            ("state", "=", "posted"),
+            ("date", "<", current_start),
+        ]
+        if journal.exact_coda_start_date:  # history before the link is never sent
+            domain.append(("date", ">=", journal.exact_coda_start_date))
+        lines = Line.search(domain, order="internal_index")
         groups = {}
         for line in lines:
             groups.setdefault(period_bounds(period, line.date), []).append(line.id)
@@ -286,9 +286,12 @@ class AccountBankStatement(models.Model):
             [("journal_id", "=", journal.id), ("exact_coda_number", "=", 0)],
             order="first_line_index asc",
         )
+        history_end = journal.exact_coda_start_date
         for statement in candidates:
             if last and (statement.first_line_index or "") < (last.first_line_index or ""):
                 continue  # older than what was already sent: never exported
+            if history_end and any(line.date < history_end for line in statement.line_ids):
+                continue  # history kept in Odoo before CODA sending was switched on
             statement._exact_realign_balances()
             problems = statement._exact_numbering_problems(today)
             if problems:
@@ -347,14 +350,15 @@ class AccountBankStatement(models.Model):
                 )
             )
         Line = self.env["account.bank.statement.line"].sudo()
-        gap = Line.search_count(
-            [
-                ("journal_id", "=", self.journal_id.id),
-                ("statement_id", "=", False),
-                ("state", "=", "posted"),
-                ("internal_index", "<", self.first_line_index),
-            ]
-        )
+        gap_domain = [
+            ("journal_id", "=", self.journal_id.id),
+            ("statement_id", "=", False),
+            ("state", "=", "posted"),
+            ("internal_index", "<", self.first_line_index),
+        ]
+        if self.journal_id.exact_coda_start_date:
+            gap_domain.append(("date", ">=", self.journal_id.exact_coda_start_date))
+        gap = Line.search_count(gap_domain)
         if gap:
             problems.append(self.env._("earlier cash lines are in no statement yet"))
         return problems

@@ -1,4 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.addons.base.models.res_bank import sanitize_account_number
 from odoo.exceptions import ValidationError
@@ -42,6 +44,14 @@ class AccountJournal(models.Model):
         tracking=True,
         help="The cash statements of this journal are closed per period and sent as CODA "
         "files to the Exact Online mailbox, like a bank's.",
+    )
+    exact_coda_start_date = fields.Date(
+        string="Send CODA from",
+        tracking=True,
+        help="Cash lines dated before this day are never sent to Exact Online: they are the "
+        "history kept in Odoo before the link. Filled in automatically when CODA sending is "
+        "switched on for a cash journal that already has lines (the day after the last one); "
+        "empty means every line is sent.",
     )
     exact_coda_period = fields.Selection(
         selection=[("day", "Day"), ("week", "Week"), ("month", "Month")],
@@ -245,6 +255,11 @@ class AccountJournal(models.Model):
     def write(self, vals):
         if vals.get("exact_mailbox"):
             vals = dict(vals, exact_mailbox=mailbox_lib.normalize(vals["exact_mailbox"]))
+        switched_on = self.browse()
+        if vals.get("exact_send_coda") and "exact_coda_start_date" not in vals:
+            switched_on = self.filtered(
+                lambda j: not j.exact_send_coda and not j.exact_coda_start_date
+            )
         if vals.get("bank_acc_number") and not vals.get("bank_account_id"):
             cash = self.filtered(
                 lambda j: vals.get("type", j.type) == "cash" and not j.bank_account_id
@@ -254,10 +269,25 @@ class AccountJournal(models.Model):
                     vals["bank_acc_number"], journal.company_id, vals.get("bank_id")
                 )
                 super(AccountJournal, journal).write(dict(vals, bank_account_id=bank_account.id))
-            if cash:
-                rest = self - cash
-                return super(AccountJournal, rest).write(vals) if rest else True
-        return super().write(vals)
+            rest = self - cash
+            result = super(AccountJournal, rest).write(vals) if rest else True
+        else:
+            result = super().write(vals)
+        switched_on._exact_keep_history_out_of_coda()
+        return result
+
+    def _exact_keep_history_out_of_coda(self):
+        """Lines that existed before CODA sending was switched on are history: they are
+        not sent (no surprise mails with months of old statements)."""
+        Line = self.env["account.bank.statement.line"].sudo()
+        for journal in self.filtered(lambda j: j.type == "cash"):
+            last = Line.search(
+                [("journal_id", "=", journal.id), ("state", "=", "posted")],
+                order="date desc",
+                limit=1,
+            )
+            if last:
+                journal.exact_coda_start_date = last.date + timedelta(days=1)
 
     # ------------------------------------------------------------------
     # Exact Online deliveries (counters and smart button)

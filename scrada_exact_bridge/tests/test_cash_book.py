@@ -201,6 +201,35 @@ class TestCashBook(ExactCommon):
         self.assertEqual(today_line.statement_id.exact_old_date, d2)
         self.assertEqual(today_line.statement_id.balance_start, 90)
 
+    def test_history_before_switching_on_is_never_sent(self):
+        """Switching CODA on for a cash journal with history sends no old statements."""
+        journal = self.env["account.journal"].create(
+            {"name": "Kassa 2", "code": "CSH2", "type": "cash", "company_id": self.company.id}
+        )
+        d1, d2, d3 = date(2025, 3, 3), date(2025, 3, 4), date(2025, 3, 5)
+        self._line(d1, 100, "bank_to_cash", journal=journal)
+        self._line(d2, -30, "private_withdrawal", journal=journal)
+        journal.write(
+            {
+                "bank_acc_number": "BE71 0961 2345 6769",
+                "exact_mailbox": CASH_MAILBOX,
+                "exact_send_coda": True,
+            }
+        )
+        self.assertEqual(journal.exact_coda_start_date, d3)
+        new_line = self._line(d3, 20, "cash_receipt", journal=journal)
+        closed = self._close(today=d3 + timedelta(days=1))
+        self.assertEqual(closed.line_ids, new_line)  # d1 and d2 are history
+        self.assertEqual(closed.exact_coda_number, 1)
+        # the first file opens with the real cash balance at that day
+        self.assertEqual((closed.balance_start, closed.balance_end_real), (70, 90))
+        self.assertEqual(closed.exact_old_date, d2)
+        statement = parse_strict(closed._exact_prepare_file()["raw"])
+        self.assertEqual(statement.old_balance, Decimal("70.00"))
+        self.assertEqual(statement.new_balance, Decimal("90.00"))
+        # a journal flagged before it has lines keeps sending everything
+        self.assertFalse(self.cash_journal.exact_coda_start_date)
+
     def test_close_per_week(self):
         self.cash_journal.exact_coda_period = "week"
         monday = date(2025, 3, 3)
