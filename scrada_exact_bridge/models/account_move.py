@@ -73,7 +73,7 @@ class AccountMove(models.Model):
         """All deliveries of these moves (sudo), newest first."""
         Delivery = self.env["exact.mailbox.delivery"].sudo()
         ids = [move_id for move_id in self.ids if isinstance(move_id, int)]
-        if not ids or "move_id" not in Delivery._fields:
+        if not ids:
             return Delivery
         return Delivery.search([("move_id", "in", ids)], order="id desc")
 

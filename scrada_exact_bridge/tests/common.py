@@ -11,6 +11,17 @@ CASH_MAILBOX = "k4s9@bank.exactonline.be"
 CASH_IBAN = "BE83138811735115"  # valid mod-97 and BE check digits, bank code in no register
 
 
+# The test company: what Exact Online needs of a seller (name, VAT, address).
+COMPANY_VALUES = {
+    "name": "Lab BV",
+    "vat": "BE0477472701",
+    "street": "Kerkstraat 1",
+    "zip": "9000",
+    "city": "Gent",
+    "email": "info@lab.example",
+}
+
+
 class ExactCommon(AccountTestInvoicingCommon):
     @classmethod
     @AccountTestInvoicingCommon.setup_country("be")
@@ -19,13 +30,8 @@ class ExactCommon(AccountTestInvoicingCommon):
         cls.company = cls.company_data["company"]
         cls.company.write(
             {
-                "name": "Lab BV",
-                "vat": "BE0477472701",
-                "street": "Kerkstraat 1",
-                "zip": "9000",
-                "city": "Gent",
+                **COMPANY_VALUES,
                 "country_id": cls.env.ref("base.be").id,
-                "email": "info@lab.example",
                 "exact_enabled": True,
                 "exact_sender_email": SENDER,
             }

@@ -14,53 +14,25 @@ excluded from the normal suite (tag ``-standard``) and run by
 """
 
 import base64
-import email
 import io
 import json
 import logging
 import os
-import socket
-import threading
 from contextlib import contextmanager
-from email import policy as email_policy
 from pathlib import Path
 from unittest.mock import patch
 
 from odoo import fields
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
-from odoo.modules import module as odoo_module
 from odoo.tests import tagged
 from odoo.tests.common import ChromeBrowser
 
+from .common import CASH_IBAN, CASH_MAILBOX, COMPANY_VALUES, SALES_MAILBOX, SENDER
+from .smtp_server import SmtpSink, make_mail_server, real_smtp
+
 _logger = logging.getLogger(__name__)
 
-SENDER = "boekhouding@lab.example"
-SALES_MAILBOX = "x55i@verkoop.exactonline.be"
-CASH_MAILBOX = "k4s9@bank.exactonline.be"
-CASH_IBAN = "BE83138811735115"
 DASHBOARD = "/odoo/action-account.open_account_journal_dashboard_kanban"
-
-
-class _Sink:
-    """aiosmtpd handler keeping the received messages in memory."""
-
-    def __init__(self):
-        self.messages = []
-        self.lock = threading.Lock()
-
-    async def handle_DATA(self, server, session, envelope):
-        with self.lock:
-            self.messages.append(
-                (envelope.rcpt_tos, email.message_from_bytes(envelope.content,
-                                                             policy=email_policy.default))
-            )
-        return "250 OK"
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class ExactTourCommon(AccountTestInvoicingHttpCommon):
@@ -69,16 +41,7 @@ class ExactTourCommon(AccountTestInvoicingHttpCommon):
     def setUpClass(cls):
         super().setUpClass()
         cls.company = cls.company_data["company"]
-        cls.company.write(
-            {
-                "name": "Lab BV",
-                "vat": "BE0477472701",
-                "street": "Kerkstraat 1",
-                "zip": "9000",
-                "city": "Gent",
-                "email": "info@lab.example",
-            }
-        )
+        cls.company.write(COMPANY_VALUES)
         cls.sale_journal = cls.company_data["default_journal_sale"]
         cls.cash_journal = cls.company_data["default_journal_cash"]
         cls.user = cls.env.user  # accountman: accounting manager, not a system administrator
@@ -95,32 +58,14 @@ class ExactTourCommon(AccountTestInvoicingHttpCommon):
     @contextmanager
     def _smtp_sink(self):
         """A local SMTP server on 127.0.0.1 and an outgoing mail server pointing at it."""
-        try:
-            from aiosmtpd.controller import Controller
-        except ImportError:
-            self.skipTest("aiosmtpd is not installed")
-        sink = _Sink()
-        port = _free_port()
-        controller = Controller(sink, hostname="127.0.0.1", port=port)
-        controller.start()
-        try:
-            self.env["ir.mail_server"].sudo().create(
-                {
-                    "name": "Local SMTP sink",
-                    "smtp_host": "127.0.0.1",
-                    "smtp_port": port,
-                    "smtp_encryption": "none",
-                    "sequence": 1,
-                }
-            )
+        with SmtpSink() as sink:
+            make_mail_server(self.env, sink)
             yield sink
-        finally:
-            controller.stop()
 
     def _run_delivery_cron(self):
         """What the triggered cron does, really sending (the test runner disables SMTP)."""
         self.env.invalidate_all()
-        with patch.object(odoo_module, "current_test", False):
+        with real_smtp():
             self.env["exact.mailbox.delivery"].sudo()._cron_process()
         self.env.invalidate_all()
 
@@ -144,7 +89,10 @@ class ExactTourCommon(AccountTestInvoicingHttpCommon):
         with self._smtp_sink() as sink:
             self._run_delivery_cron()
         self.assertEqual(set(tests.mapped("state")), {"sent"}, tests.mapped("error_message"))
-        received = {tuple(rcpts): message for rcpts, message in sink.messages}
+        received = {
+            tuple(envelope["rcpt_tos"]): message
+            for envelope, message in zip(sink.envelopes, sink.messages, strict=True)
+        }
         self.assertEqual(set(received), {(SALES_MAILBOX,), (CASH_MAILBOX,)})
         for message in received.values():
             self.assertIn(SENDER, message["From"])

@@ -140,8 +140,6 @@ class ExactSetupWizard(models.TransientModel):
     def _exact_last_test_deliveries(self, company):
         """The latest test delivery per mailbox, so a re-opened wizard shows them."""
         Delivery = self.env["exact.mailbox.delivery"]
-        if "document_type" not in Delivery._fields:
-            return Delivery
         latest = {}
         for delivery in Delivery.search(
             [("company_id", "=", company.id), ("document_type", "=", "test")],
