@@ -17,10 +17,11 @@ DB=${DEMO_DB:-scrada_exact_demo}
 SMTP_PORT=${DEMO_SMTP_PORT:-2525}
 OUT="$ROOT/demo-output"
 
-if ! "$PYTHON" -c "import odoo" >/dev/null 2>&1; then
-    echo "The demo needs Odoo 18 importable by $PYTHON (python3 -c 'import odoo')." >&2
+if ! odoo_check=$("$PYTHON" tools/odoo_env.py check 2>&1); then
+    echo "The demo needs Odoo 18 importable by $PYTHON (python3 -c 'import odoo'): $odoo_check" >&2
     exit 1
 fi
+ADDONS_PATH=$("$PYTHON" tools/odoo_env.py addons-path)
 "$PYTHON" -c "import aiosmtpd" 2>/dev/null || "$PYTHON" -m pip install --quiet aiosmtpd
 ODOO=("$PYTHON" -m odoo)
 "$PYTHON" -c "import importlib.util as u; assert u.find_spec('odoo.__main__')" 2>/dev/null || ODOO=(odoo)
@@ -37,13 +38,13 @@ echo "==> SMTP sink on 127.0.0.1:$SMTP_PORT (mail stored in $OUT/maildir)"
 
 echo "==> Creating database $DB (Belgian accounting + scrada_exact_bridge)"
 dropdb --if-exists "$DB"
-"${ODOO[@]}" --addons-path="$ROOT" -d "$DB" -i l10n_be,account_edi_ubl_cii,scrada_exact_bridge \
+"${ODOO[@]}" --addons-path="$ADDONS_PATH" -d "$DB" -i l10n_be,account_edi_ubl_cii,scrada_exact_bridge \
     --without-demo=all --stop-after-init --http-interface=127.0.0.1 --http-port="$(free_port)" \
     --max-cron-threads=0 --log-level=warn > "$OUT/odoo-install.log" 2>&1 \
     || { tail -n 40 "$OUT/odoo-install.log"; exit 1; }
 
 echo "==> Demo company, journals, invoices, cash; running the scheduled actions"
-DEMO_SMTP_PORT="$SMTP_PORT" "${ODOO[@]}" shell --addons-path="$ROOT" -d "$DB" --no-http \
+DEMO_SMTP_PORT="$SMTP_PORT" "${ODOO[@]}" shell --addons-path="$ADDONS_PATH" -d "$DB" --no-http \
     --log-level=warn < tools/demo_data.py 2> "$OUT/odoo-demo.log" | tee "$OUT/demo.log" \
     || { tail -n 40 "$OUT/odoo-demo.log"; exit 1; }
 grep -q "DEMO-DATA-DONE" "$OUT/demo.log" || { tail -n 40 "$OUT/odoo-demo.log"; exit 1; }
@@ -54,6 +55,6 @@ echo "==> What the SMTP sink received"
 cat <<MSG
 
 Open the demo database in a browser:
-    ${ODOO[*]} --addons-path="$ROOT" -d $DB --http-interface=127.0.0.1 --http-port=8069 --smtp=127.0.0.1 --smtp-port=$SMTP_PORT
+    ${ODOO[*]} --addons-path="$ADDONS_PATH" -d $DB --http-interface=127.0.0.1 --http-port=8069 --smtp=127.0.0.1 --smtp-port=$SMTP_PORT
     then http://127.0.0.1:8069  (login: admin, password: admin), Accounting > Exact Online deliveries.
 MSG

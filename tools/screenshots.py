@@ -20,7 +20,6 @@ Python package ``websocket-client``; nothing leaves the machine.
 
 import argparse
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -37,7 +36,8 @@ def parse_args():
     parser.add_argument("--port", type=int, default=8069, help="HTTP port for this run")
     parser.add_argument("--out", default=str(ROOT / "docs" / "images"), help="output folder")
     parser.add_argument("--langs", default="en_US", help="comma-separated: en_US,nl_BE")
-    parser.add_argument("--odoo", default=shutil.which("odoo") or "odoo", help="odoo command")
+    parser.add_argument("--odoo", default=None,
+                        help="odoo command (default: this Python's 'python -m odoo')")
     parser.add_argument("--install", action="store_true",
                         help="install the addon (-i) instead of updating it (-u)")
     return parser.parse_args()
@@ -49,10 +49,14 @@ def main():
     out.mkdir(parents=True, exist_ok=True)
     before = {path: path.stat().st_mtime for path in out.glob("*.png")}
     env = dict(os.environ, EXACT_SCREENSHOT_DIR=str(out), EXACT_SCREENSHOT_LANGS=args.langs)
+    sys.path.insert(0, str(ROOT / "tools"))
+    import odoo_env
+
+    odoo = args.odoo.split() if args.odoo else [sys.executable, "-m", "odoo"]
     command = [
-        args.odoo,
+        *odoo,
         "-d", args.database,
-        f"--addons-path={ROOT}",
+        f"--addons-path={odoo_env.addons_path()}",
         "-i" if args.install else "-u", MODULE,
         "--test-tags", f"exact_screenshots/{MODULE}",
         "--stop-after-init",
