@@ -9,13 +9,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from support import need
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory):
-    pytest.importorskip("setuptools_odoo")
+    need("setuptools_odoo", "setuptools-odoo is needed to build the wheel")
     out = tmp_path_factory.mktemp("wheel")
     # build from a copy: an in-tree build would leave build/ and *.egg-info behind
     source = tmp_path_factory.mktemp("source") / "src"

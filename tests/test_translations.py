@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-polib = pytest.importorskip("polib")
+polib = pytest.importorskip("polib")  # in requirements-test.txt; CI installs it
 
 I18N = Path(__file__).resolve().parents[1] / "scrada_exact_bridge" / "i18n"
 PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]")

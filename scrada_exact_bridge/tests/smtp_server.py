@@ -22,12 +22,13 @@ the test.
 
 import email
 import threading
-import unittest
 from contextlib import contextmanager
 from email import policy as email_policy
 from unittest.mock import patch
 
 from odoo.modules import module as odoo_module
+
+from .common import missing_dependency
 
 try:
     from aiosmtpd.controller import Controller
@@ -114,7 +115,7 @@ class SmtpSink:
 
     def start(self):
         if Controller is None:
-            raise unittest.SkipTest("aiosmtpd is not installed (pip install aiosmtpd)")
+            missing_dependency("aiosmtpd is not installed (pip install aiosmtpd)")
         if self._controller is not None:
             return self
         controller = _EphemeralController(_Handler(self), hostname=HOST, port=self.port)

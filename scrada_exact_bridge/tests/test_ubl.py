@@ -13,7 +13,6 @@ import os
 import resource
 import subprocess
 import sys
-import unittest
 from collections import defaultdict
 from pathlib import Path
 from unittest.mock import patch
@@ -23,7 +22,7 @@ from odoo import Command, fields
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 
-from .common import ExactCommon
+from .common import ExactCommon, missing_dependency
 
 NS = {
     "cbc": "urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2",
@@ -71,7 +70,7 @@ def validate_ubl(xml, layers):
     """
     command, env = _validator_command()
     if command is None:
-        raise unittest.SkipTest(env)
+        missing_dependency(env)
     result = subprocess.run(
         [*command, "--layers", ",".join(layers), "-"],
         input=xml, capture_output=True, env=env, timeout=300, check=False,
