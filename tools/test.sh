@@ -39,8 +39,8 @@ fail() { printf 'FAILED: %s\n' "$*"; failures=$((failures + 1)); }
 
 if [ -z "${SKIP_LINT:-}" ]; then
     step "ruff"
-    ruff check . || fail "ruff"
-    ruff format --check --diff scrada_exact_bridge tests tools setup.py >/dev/null 2>&1 \
+    "$PYTHON" -m ruff check . || fail "ruff"
+    "$PYTHON" -m ruff format --check --diff scrada_exact_bridge tests tools setup.py >/dev/null 2>&1 \
         || echo "(ruff format would reformat some files; not enforced)"
     step "pylint-odoo (Odoo checks)"
     "$PYTHON" -m pylint --rcfile=.pylintrc "$ADDON" || fail "pylint-odoo"
