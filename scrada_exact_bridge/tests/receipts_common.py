@@ -1,0 +1,127 @@
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""Shared set-up of the daily-receipts book tests: the flagged sale journal of ``ExactCommon``
+becomes a book with a customer, a start date, the linked cash journal and three payment
+methods (cash, Bancontact, Payconiq)."""
+
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta
+
+import pytz
+from freezegun import freeze_time
+from odoo import Command
+from odoo.exceptions import UserError
+
+from .common import ExactCommon
+
+START = date(2026, 3, 1)
+BRUSSELS = pytz.timezone("Europe/Brussels")
+
+
+def _utc(day, at):
+    return BRUSSELS.localize(datetime.combine(day, at)).astimezone(pytz.utc).replace(tzinfo=None)
+
+
+def at_noon(day):
+    """Noon in Brussels on ``day`` (as the naive UTC time Odoo uses)."""
+    return _utc(day, time(12, 0))
+
+
+def after_midnight(day):
+    """00:30 in Brussels just after ``day`` ended."""
+    return _utc(day + timedelta(days=1), time(0, 30))
+
+
+class ReceiptsCommon(ExactCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.partner_id.tz = "Europe/Brussels"
+        be = cls.env.ref("base.be")
+        cls.customer = cls.env["res.partner"].create(
+            {
+                "name": "Dagontvangsten / Recettes journalières",
+                "country_id": be.id,
+                "is_company": True,
+            }
+        )
+        cls.book = cls.sale_journal
+        cls.book.write(
+            {
+                "exact_receipts_book": True,
+                "exact_receipts_partner_id": cls.customer.id,
+                "exact_receipts_start_date": START,
+                "exact_receipts_cash_journal_id": cls.cash_journal.id,
+                "exact_receipts_period": "month",
+                "exact_receipts_user_id": cls.env.user.id,
+            }
+        )
+        cls.env.user.email = "zaakvoerder@lab.example"
+        categories = cls.book.exact_receipts_category_ids
+        cls.cat21 = categories.filtered(lambda c: c.tax_id.amount == 21)
+        cls.cat12 = categories.filtered(lambda c: c.tax_id.amount == 12)
+        cls.cat6 = categories.filtered(lambda c: c.tax_id.amount == 6)
+        cls.cat0 = categories.filtered(lambda c: c.tax_id.amount == 0)
+        Method = cls.env["exact.receipts.payment.method"]
+        cls.cash = cls.book.exact_receipts_method_ids.filtered(lambda m: m.kind == "cash")
+        cls.cash.name = "Contant geld"
+        cls.bancontact = Method.create(
+            {"journal_id": cls.book.id, "name": "Bancontact", "sequence": 2}
+        )
+        cls.payconiq = Method.create({"journal_id": cls.book.id, "name": "Payconiq", "sequence": 3})
+        cls.Entry = cls.env["exact.receipts.entry"]
+        cls.Book = cls.env["exact.receipts.book"]
+
+    # ------------------------------------------------------------------
+    # helpers
+    # ------------------------------------------------------------------
+
+    @contextmanager
+    def on(self, day):
+        """Run the block at noon (Brussels) of ``day``."""
+        with freeze_time(at_noon(day)):
+            yield
+
+    @contextmanager
+    def refused(self, message):
+        """The block raises a UserError (or ValidationError) matching ``message``; what it
+        wrote is rolled back, as in a real request."""
+        with self.assertRaisesRegex(UserError, message), self.env.cr.savepoint():
+            yield
+
+    def entry(self, day, amounts=None, split=None, entry_type="general", **values):
+        """Create an entry; ``amounts`` {category: amount}, ``split`` {method: amount} (default:
+        everything in cash)."""
+        amounts = amounts or {}
+        if split is None:
+            split = {self.cash: sum(amounts.values())} if amounts else {}
+        return self.Entry.create(
+            {
+                "journal_id": self.book.id,
+                "date": day,
+                "entry_type": entry_type,
+                "amount_ids": [
+                    Command.create({"category_id": category.id, "amount": amount})
+                    for category, amount in amounts.items()
+                ],
+                "payment_ids": [
+                    Command.create({"method_id": method.id, "amount": amount})
+                    for method, amount in split.items()
+                ],
+                **values,
+            }
+        )
+
+    def end_of_day(self, day):
+        """The scheduled action just after midnight at the end of ``day``."""
+        with freeze_time(after_midnight(day)):
+            self.env.ref(
+                "scrada_exact_bridge.ir_cron_exact_receipts"
+            ).sudo().method_direct_trigger()
+
+    def fill(self, first, last, amount=100.0):
+        """A General entry (cash only, 21 %) on every day from ``first`` to ``last``."""
+        day = first
+        while day <= last:
+            with self.on(day):
+                self.entry(day, {self.cat21: amount})
+            day += timedelta(days=1)
