@@ -6,3 +6,5 @@ from . import test_wizard
 from . import test_tours
 from . import test_receipts_rules
 from . import test_receipts_flow
+from . import test_receipts_tours
+from . import test_receipts_security

@@ -31,43 +31,48 @@ def after_midnight(day):
     return _utc(day + timedelta(days=1), time(0, 30))
 
 
+def setup_book(env, book, cash_journal, start):
+    """Make ``book`` (a sale journal) a daily-receipts book with the customer
+    "Dagontvangsten / Recettes journalières", linked to ``cash_journal``, with the methods
+    Contant geld (cash), Bancontact and Payconiq. Returns the customer."""
+    be = env.ref("base.be")
+    customer = env["res.partner"].create(
+        {"name": "Dagontvangsten / Recettes journalières", "country_id": be.id, "is_company": True}
+    )
+    book.company_id.partner_id.tz = "Europe/Brussels"
+    book.write(
+        {
+            "exact_receipts_book": True,
+            "exact_receipts_partner_id": customer.id,
+            "exact_receipts_start_date": start,
+            "exact_receipts_cash_journal_id": cash_journal.id,
+            "exact_receipts_period": "month",
+            "exact_receipts_user_id": env.user.id,
+        }
+    )
+    Method = env["exact.receipts.payment.method"]
+    book.exact_receipts_method_ids.filtered(lambda m: m.kind == "cash").name = "Contant geld"
+    Method.create({"journal_id": book.id, "name": "Bancontact", "sequence": 2})
+    Method.create({"journal_id": book.id, "name": "Payconiq", "sequence": 3})
+    return customer
+
+
 class ReceiptsCommon(ExactCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.partner_id.tz = "Europe/Brussels"
-        be = cls.env.ref("base.be")
-        cls.customer = cls.env["res.partner"].create(
-            {
-                "name": "Dagontvangsten / Recettes journalières",
-                "country_id": be.id,
-                "is_company": True,
-            }
-        )
         cls.book = cls.sale_journal
-        cls.book.write(
-            {
-                "exact_receipts_book": True,
-                "exact_receipts_partner_id": cls.customer.id,
-                "exact_receipts_start_date": START,
-                "exact_receipts_cash_journal_id": cls.cash_journal.id,
-                "exact_receipts_period": "month",
-                "exact_receipts_user_id": cls.env.user.id,
-            }
-        )
+        cls.customer = setup_book(cls.env, cls.book, cls.cash_journal, START)
         cls.env.user.email = "zaakvoerder@lab.example"
         categories = cls.book.exact_receipts_category_ids
         cls.cat21 = categories.filtered(lambda c: c.tax_id.amount == 21)
         cls.cat12 = categories.filtered(lambda c: c.tax_id.amount == 12)
         cls.cat6 = categories.filtered(lambda c: c.tax_id.amount == 6)
         cls.cat0 = categories.filtered(lambda c: c.tax_id.amount == 0)
-        Method = cls.env["exact.receipts.payment.method"]
-        cls.cash = cls.book.exact_receipts_method_ids.filtered(lambda m: m.kind == "cash")
-        cls.cash.name = "Contant geld"
-        cls.bancontact = Method.create(
-            {"journal_id": cls.book.id, "name": "Bancontact", "sequence": 2}
-        )
-        cls.payconiq = Method.create({"journal_id": cls.book.id, "name": "Payconiq", "sequence": 3})
+        methods = cls.book.exact_receipts_method_ids
+        cls.cash = methods.filtered(lambda m: m.kind == "cash")
+        cls.bancontact = methods.filtered(lambda m: m.name == "Bancontact")
+        cls.payconiq = methods.filtered(lambda m: m.name == "Payconiq")
         cls.Entry = cls.env["exact.receipts.entry"]
         cls.Book = cls.env["exact.receipts.book"]
 
