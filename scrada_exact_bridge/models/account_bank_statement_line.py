@@ -416,15 +416,19 @@ class AccountBankStatementLine(models.Model):
             total = sum(line.exact_split_ids.mapped("amount"))
             expected = line.amount if line.exact_cash_type == "receipts_day_total" else -line.amount
             if line.currency_id.compare_amounts(total, expected):
-                raise ValidationError(self.env._(
-                    "Cash book line of %(date)s: the payment methods add up to %(split)s, but "
-                    "the line %(direction)s %(amount)s. Make the split equal the amount.",
-                    date=line.date,
-                    split=float_repr(total, 2),
-                    direction=self.env._("brings in")
-                    if line.exact_cash_type == "receipts_day_total"
-                    else self.env._("takes out"),
-                    amount=float_repr(expected, 2)))
+                if line.exact_cash_type == "receipts_day_total":
+                    message = self.env._(
+                        "Cash book line of %(date)s: the payment methods add up to %(split)s, "
+                        "but the line brings in %(amount)s. Make the split equal the amount.",
+                        date=line.date, split=float_repr(total, 2),
+                        amount=float_repr(expected, 2))
+                else:
+                    message = self.env._(
+                        "Cash book line of %(date)s: the payment methods add up to %(split)s, "
+                        "but the line takes out %(amount)s. Make the split equal the amount.",
+                        date=line.date, split=float_repr(total, 2),
+                        amount=float_repr(expected, 2))
+                raise ValidationError(message)
 
     def _exact_after_split_change(self):
         """After split rows changed on their own (not through the line's write)."""

@@ -545,7 +545,7 @@ class AccountJournal(models.Model):
                     "journal_id": journal.id,
                     "kind": "cash",
                     "sequence": 1,
-                    "name": self.with_context(lang=lang).env._("Cash"),
+                    "name": self.with_context(lang=lang).env._("Cash money"),
                 })
             Category = self.env["exact.receipts.category"].sudo().with_context(active_test=False)
             if Category.search_count([("journal_id", "=", journal.id)]):
