@@ -507,6 +507,16 @@ class ExactReceiptsBook(models.AbstractModel):
             totals.items(), key=lambda item: (item[0].sequence, item[0].id)
         ):
             account = category.account_id or book.default_account_id
+            if not account:
+                raise UserError(
+                    self.env._(
+                        "The daily-receipts book %(book)s has no income account for VAT category "
+                        "\"%(category)s\": set the journal's default account or the category's "
+                        "income account.",
+                        book=book.display_name,
+                        category=category.name,
+                    )
+                )
             invoice_lines.append(
                 fields.Command.create(
                     {
