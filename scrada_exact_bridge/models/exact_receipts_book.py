@@ -92,7 +92,17 @@ class ExactReceiptsBook(models.AbstractModel):
 
     @api.model
     def _exact_close_book(self, book, today):
-        """The end-of-day steps of one book; an error stops this book only, and is shown on it."""
+        """The end-of-day steps of one book; an error stops this book only, and is shown on it.
+
+        The book's journal row is locked first (skipped when another worker holds it: the
+        CODA closing runs these steps too), so two workers never invoice a period twice.
+        """
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_journal WHERE id = %s FOR UPDATE SKIP LOCKED", book.id)
+        )
+        if not self.env.cr.fetchone():
+            _logger.info("Daily receipts of %s: being closed by another worker", book.name)
+            return
         error = False
         for step in (
             self._exact_realize_plans,
@@ -103,9 +113,14 @@ class ExactReceiptsBook(models.AbstractModel):
             try:
                 with self.env.cr.savepoint():
                     step(book, today)
-            except (UserError, ValueError) as exc:
+            except Exception as exc:  # one book's problem never stops the others
                 error = f"{exc}"
-                _logger.warning("Daily receipts of %s: %s", book.display_name, exc)
+                _logger.warning(
+                    "Daily receipts of %s: %s",
+                    book.display_name,
+                    exc,
+                    exc_info=not isinstance(exc, (UserError, ValueError)),
+                )
                 break
         if (book.exact_receipts_error or False) != error:
             book.sudo().exact_receipts_error = error
