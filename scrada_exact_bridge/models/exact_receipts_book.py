@@ -78,17 +78,31 @@ class ExactReceiptsBook(models.AbstractModel):
 
     @api.model
     def _cron_end_of_day(self, today=None):
-        """Close the finished days of every book, feed the cash book, make the invoices.
+        """Close the finished days of every book, feed the cash book, make the invoices; then
+        make sure the action runs again just after each company's next midnight.
 
         ``today`` (a date) is for tests; by default each company's local today.
         """
+        books = self._exact_close_all(today)
+        if books and not today:
+            cron = self.env.ref("scrada_exact_bridge.ir_cron_exact_receipts").sudo()
+            wanted = {self._exact_next_midnight(book) for book in books}
+            planned = set(
+                self.env["ir.cron.trigger"]
+                .sudo()
+                .search([("cron_id", "=", cron.id), ("call_at", "in", list(wanted))])
+                .mapped("call_at")
+            )
+            if wanted - planned:
+                cron._trigger(sorted(wanted - planned))
+
+    @api.model
+    def _exact_close_all(self, today=None):
+        """The end-of-day steps of every book (also run first by the CODA closing)."""
         books = self._exact_books()
         for book in books:
             self._exact_close_book(book, today or self._exact_today(book))
-        if books and not today:
-            self.env.ref("scrada_exact_bridge.ir_cron_exact_receipts")._trigger(
-                sorted({self._exact_next_midnight(book) for book in books})
-            )
+        return books
 
     @api.model
     def _exact_close_book(self, book, today):

@@ -9,7 +9,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.tests import tagged
 
-from .receipts_common import START, ReceiptsCommon
+from .receipts_common import START, ReceiptsCommon, after_midnight
 
 D = START  # Sunday 1 March 2026
 
@@ -258,6 +258,18 @@ class TestReceiptsRules(ReceiptsCommon):
             )
             self.assertEqual(late.state, "done")
             self.assertEqual(len(self.Entry.search([("plan_id", "=", late.id)])), 3)
+
+    def test_next_run_is_planned_once_just_after_midnight(self):
+        cron = self.env.ref("scrada_exact_bridge.ir_cron_exact_receipts")
+        Trigger = self.env["ir.cron.trigger"].sudo()
+        before = Trigger.search([("cron_id", "=", cron.id)])
+        with self.on(START):
+            self.Book._cron_end_of_day()
+            self.Book._cron_end_of_day()
+        triggers = Trigger.search([("cron_id", "=", cron.id)]) - before
+        self.assertEqual(len(triggers), 1)
+        # one minute past midnight in Brussels (00:30 is the test helper's "after midnight")
+        self.assertEqual(triggers.call_at, after_midnight(START) - timedelta(minutes=29))
 
     def test_planned_closing_waits_for_a_gap(self):
         self.fill(D, D)
