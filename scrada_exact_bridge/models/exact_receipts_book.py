@@ -909,7 +909,9 @@ class ExactReceiptsBook(models.AbstractModel):
     @api.model
     def _exact_book_attachment(self, book, date_from, date_to):
         raw = self._exact_book_xlsx(book, date_from, date_to)
-        return self.env["ir.attachment"].create(
+        # Attached to the journal, which billing users may read but not write: created as
+        # superuser, downloaded with the user's own read access to the journal.
+        return self.env["ir.attachment"].sudo().create(
             {
                 "name": self._exact_book_file_name(book, date_from, date_to, "xlsx"),
                 "datas": base64.b64encode(raw),

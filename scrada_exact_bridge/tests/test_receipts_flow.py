@@ -413,6 +413,43 @@ class TestReceiptsLegalBook(ReceiptsCommon):
             print_action["report_name"], "scrada_exact_bridge.report_exact_receipts_book"
         )
 
+    def test_billing_user_prints_and_exports(self):
+        self._week()
+        billing = self.env["res.users"].create(
+            {
+                "name": "Winkelier",
+                "login": "winkelier",
+                "company_id": self.company.id,
+                "company_ids": [Command.set(self.company.ids)],
+                "groups_id": [Command.set([self.env.ref("account.group_account_invoice").id])],
+            }
+        )
+        wizard = (
+            self.env["exact.receipts.book.report"]
+            .with_user(billing)
+            .create(
+                {
+                    "journal_id": self.book.id,
+                    "date_from": START,
+                    "date_to": START + timedelta(days=6),
+                }
+            )
+        )
+        action = wizard.action_export_xlsx()
+        attachment_id = int(action["url"].split("/web/content/")[1].split("?")[0])
+        attachment = self.env["ir.attachment"].with_user(billing).browse(attachment_id)
+        self.assertTrue(attachment.raw.startswith(b"PK"))  # an XLSX (zip) file
+        html, _type = (
+            self.env["ir.actions.report"]
+            .with_user(billing)
+            ._render_qweb_html(
+                "scrada_exact_bridge.report_exact_receipts_book",
+                self.book.ids,
+                data=wizard.action_print()["data"],
+            )
+        )
+        self.assertIn("Ticket 7 twice", html.decode())
+
 
 @tagged("post_install", "-at_install")
 class TestReceiptsReminder(ReceiptsCommon):
