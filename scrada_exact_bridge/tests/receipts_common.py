@@ -93,13 +93,14 @@ class ReceiptsCommon(ExactCommon):
         with self.assertRaisesRegex(UserError, message), self.env.cr.savepoint():
             yield
 
-    def entry(self, day, amounts=None, split=None, entry_type="general", **values):
+    def entry(self, day, amounts=None, split=None, entry_type="general", lang=None, **values):
         """Create an entry; ``amounts`` {category: amount}, ``split`` {method: amount} (default:
-        everything in cash)."""
+        everything in cash); ``lang``: the user's language (messages)."""
         amounts = amounts or {}
         if split is None:
             split = {self.cash: sum(amounts.values())} if amounts else {}
-        return self.Entry.create(
+        Entry = self.Entry.with_context(lang=lang) if lang else self.Entry
+        return Entry.create(
             {
                 "journal_id": self.book.id,
                 "date": day,

@@ -3,109 +3,183 @@
 French), the book's settings, final entries, planned closings and the hash chain (an entry
 changed in SQL is reported)."""
 
+import inspect
 import itertools
+import re
 from datetime import timedelta
 
 from odoo import Command
 from odoo.tests import tagged
 
+from ..lib import receipts as receipts_lib
 from .receipts_common import START, ReceiptsCommon, after_midnight
+
+
+def receipts_lib_codes():
+    """Every rule code of ``lib/receipts.py`` (each ``Problem("<code>"`` in its source)."""
+    return set(re.findall(r'Problem\(\s*"([a-z_]+)"', inspect.getsource(receipts_lib)))
+
 
 D = START  # Sunday 1 March 2026
 
 
 @tagged("post_install", "-at_install")
 class TestReceiptsRules(ReceiptsCommon):
-    def _refused(self, message, **kwargs):
-        """The entry of ``kwargs`` is refused with ``message`` (a regex)."""
-        with self.refused(message):
-            self.entry(**kwargs)
+    #: rule code -> message fragment in English, Dutch and French
+    MESSAGES = {
+        "before_start": ("starts on", "begint op", "commence le"),
+        "future": ("has not come yet", "is nog niet aangebroken", "n'est pas encore arrivé"),
+        "before_last": ("before the last one", "voor de laatste", "avant la dernière"),
+        "day_closed": (
+            "is over and its receipts are final",
+            "is voorbij en de ontvangsten ervan zijn definitief",
+            "est terminé et ses recettes sont définitives",
+        ),
+        "gap": (
+            "Every day needs an entry, in order",
+            "Elke dag heeft een boeking nodig, in volgorde",
+            "Chaque jour doit avoir une écriture, dans l'ordre",
+        ),
+        "invoiced": ("are invoiced", "zijn gefactureerd", "sont facturées"),
+        "split_mismatch": (
+            "the split per payment method must equal the total",
+            "de verdeling per betaalmethode moet gelijk zijn aan het totaal",
+            "la répartition par moyen de paiement doit égaler le total",
+        ),
+        "negative_amount": ("never negative", "nooit negatief", "jamais négatifs"),
+        "specific_product": (
+            "enter the name of the product",
+            "vul de naam van het product in",
+            "indiquez le nom du produit",
+        ),
+        "specific_threshold": (
+            "belongs in the day total",
+            "hoort in het dagtotaal",
+            "va dans le total du jour",
+        ),
+        "correction_past": (
+            "registered on the day it is made",
+            "geboekt op de dag dat ze gemaakt wordt",
+            "s'encode le jour où elle est faite",
+        ),
+        "correction_day_missing": (
+            "needs the day it corrects",
+            "heeft de dag nodig die ze corrigeert",
+            "doit indiquer le jour qu'elle corrige",
+        ),
+        "correction_day_range": (
+            "must be a day of the book",
+            "moet een dag van het boek zijn",
+            "doit être un jour du livre",
+        ),
+        "correction_reason": ("needs its reason", "heeft een reden nodig", "doit avoir un motif"),
+        "correction_empty": (
+            "changes at least one amount",
+            "wijzigt minstens één bedrag",
+            "modifie au moins un montant",
+        ),
+        "closed_amounts": ("has no receipts", "heeft geen ontvangsten", "n'a pas de recettes"),
+        "range_not_closed": ("Only closing days", "Alleen sluitingsdagen", "Seuls les jours"),
+        "range_order": ("comes before the first one", "komt voor de eerste", "précède le premier"),
+    }
+    LANGUAGES = ("en_US", "nl_BE", "fr_BE")
 
-    def test_rules_of_an_entry(self):
+    def _cases(self, today):
+        """rule code -> the values of an entry that breaks that rule (on ``today``)."""
+        correction = {
+            "day": today,
+            "amounts": {self.cat21: -12.1},
+            "entry_type": "correction",
+            "corrected_date": D + timedelta(days=1),
+            "reason": "Ticket 12 twice",
+        }
+        ten = {self.cat21: 10}
+        return {
+            "before_start": {"day": D - timedelta(days=1), "amounts": ten},
+            "before_last": {"day": D + timedelta(days=2), "amounts": ten},
+            "split_mismatch": {
+                "day": today,
+                "amounts": {self.cat21: 100, self.cat6: 21.2},
+                "split": {self.cash: 100, self.bancontact: 21.19},
+            },
+            "negative_amount": {"day": today, "amounts": {self.cat21: -5}},
+            "specific_product": {
+                "day": today,
+                "amounts": {self.cat21: 300},
+                "entry_type": "specific",
+            },
+            "specific_threshold": {
+                "day": today,
+                "amounts": {self.cat21: 250},
+                "entry_type": "specific",
+                "product_name": "Taart",
+            },
+            "correction_past": dict(correction, day=today - timedelta(days=1)),
+            "correction_day_missing": dict(correction, corrected_date=False),
+            "correction_day_range": dict(correction, corrected_date=D - timedelta(days=1)),
+            "correction_reason": dict(correction, reason=False),
+            "correction_empty": dict(correction, amounts={}),
+            "closed_amounts": {"day": today, "amounts": {self.cat21: 5}, "entry_type": "closed"},
+            "range_not_closed": {
+                "day": today,
+                "amounts": ten,
+                "date_to": today + timedelta(days=1),
+            },
+            "range_order": {
+                "day": today + timedelta(days=3),
+                "entry_type": "closed",
+                "date_to": today + timedelta(days=2),
+            },
+        }
+
+    def _assert_refused(self, code, values):
+        """The entry of ``values`` is refused with the message of ``code``, in each language."""
+        for index, lang in enumerate(self.LANGUAGES):
+            with self.subTest(rule=code, lang=lang), self.refused(self.MESSAGES[code][index]):
+                self.entry(**values, lang=lang)
+
+    def test_every_rule_refused_with_its_message_in_three_languages(self):
+        self.env["res.lang"]._activate_lang("nl_BE")
+        self.env["res.lang"]._activate_lang("fr_BE")
+        self.env["ir.module.module"]._load_module_terms(
+            ["scrada_exact_bridge"], ["nl_BE", "fr_BE"], overwrite=True
+        )
         self.fill(D, D + timedelta(days=3))
         today = D + timedelta(days=5)
+        tested = set()
         with self.on(today):
-            # date rules
-            self._refused("starts on", day=D - timedelta(days=1), amounts={self.cat21: 10})
-            self._refused(
-                "has not come yet", day=today + timedelta(days=1), amounts={self.cat21: 10}
+            # yesterday has no entry yet
+            self._assert_refused("gap", {"day": today, "amounts": {self.cat21: 10}})
+            self._assert_refused(
+                "future", {"day": today + timedelta(days=1), "amounts": {self.cat21: 10}}
             )
-            self._refused(
-                "no entry may be dated before the last one",
-                day=D + timedelta(days=2),
-                amounts={self.cat21: 10},
+            # the last day with entries is over and final (before yesterday is filled in)
+            self._assert_refused(
+                "day_closed", {"day": D + timedelta(days=3), "amounts": {self.cat21: 10}}
             )
-            self._refused(
-                "is over and its receipts are final",
-                day=D + timedelta(days=3),
-                amounts={self.cat21: 10},
+            tested |= {"gap", "future", "day_closed"}
+            self.entry(D + timedelta(days=4), {self.cat21: 10})  # yesterday, entered today
+            # a period already invoiced (as the end-of-day run leaves it)
+            self.book.exact_receipts_invoiced_until = D + timedelta(days=4)
+            self._assert_refused(
+                "invoiced", {"day": D + timedelta(days=4), "amounts": {self.cat21: 10}}
             )
-            self._refused(
-                "Every day needs an entry, in order: first enter the receipts of",
-                day=today,
-                amounts={self.cat21: 10},
-            )
-            # amounts
-            self.entry(D + timedelta(days=4), {self.cat21: 10})  # fills the gap (yesterday)
-            self._refused(
-                "the split per payment method must equal the total",
-                day=today,
-                amounts={self.cat21: 100, self.cat6: 21.2},
-                split={self.cash: 100, self.bancontact: 21.19},
-            )
-            self._refused("never negative", day=today, amounts={self.cat21: -5})
-            # specific
-            self._refused(
-                "enter the name of the product",
-                day=today,
-                amounts={self.cat21: 300},
-                entry_type="specific",
-            )
-            self._refused(
-                "belongs in the day total",
-                day=today,
-                amounts={self.cat21: 250},
-                entry_type="specific",
-                product_name="Taart",
-            )
-            # correction
-            correction = {
-                "day": today,
-                "amounts": {self.cat21: -12.1},
-                "entry_type": "correction",
-                "corrected_date": D + timedelta(days=1),
-                "reason": "Ticket 12 twice",
-            }
-            self._refused(
-                "registered on the day it is made",
-                **dict(correction, day=today - timedelta(days=1)),
-            )
-            self._refused("needs the day it corrects", **dict(correction, corrected_date=False))
-            self._refused(
-                "must be a day of the book",
-                **dict(correction, corrected_date=D - timedelta(days=1)),
-            )
-            self._refused("needs its reason", **dict(correction, reason=False))
-            self._refused("changes at least one amount", **dict(correction, amounts={}))
-            # closed
-            self._refused(
-                "has no receipts", day=today, amounts={self.cat21: 5}, entry_type="closed"
-            )
-            self._refused(
-                "Only closing days",
-                day=today,
-                amounts={self.cat21: 5},
-                date_to=today + timedelta(days=1),
-            )
-            self._refused(
-                "comes before the first one",
-                day=today + timedelta(days=3),
-                entry_type="closed",
-                date_to=today + timedelta(days=2),
-            )
-            # what passes
+            tested.add("invoiced")
+            self.book.exact_receipts_invoiced_until = False
+            for code, values in self._cases(today).items():
+                self._assert_refused(code, values)
+                tested.add(code)
+        self.assertEqual(tested, set(self.MESSAGES))
+        self.assertEqual(tested, receipts_lib_codes(), "every rule of lib/receipts.py is tested")
+
+    def test_what_passes(self):
+        self.fill(D, D + timedelta(days=4))
+        today = D + timedelta(days=5)
+        with self.on(today):
             general = self.entry(
-                today, {self.cat21: 100, self.cat6: 21.2}, {self.cash: 100, self.bancontact: 21.2}
+                today,
+                {self.cat21: 100, self.cat6: 21.2},
+                {self.cash: 100, self.bancontact: 21.2},
             )
             specific = self.entry(
                 today,
@@ -114,74 +188,18 @@ class TestReceiptsRules(ReceiptsCommon):
                 entry_type="specific",
                 product_name="Bruidstaart",
             )
-            fix = self.entry(**correction)
-            self.assertEqual((general.state, specific.state, fix.state), ("open", "open", "open"))
+            fix = self.entry(
+                today,
+                {self.cat21: -12.1},
+                entry_type="correction",
+                corrected_date=D + timedelta(days=1),
+                reason="Ticket 12 twice",
+            )
+            closed = self.entry(today, entry_type="closed", reason="Vroeg dicht")
+            self.assertEqual(
+                (general.state, specific.state, fix.state, closed.state), ("open",) * 4
+            )
             self.assertEqual(fix.amount_total, -12.1)
-
-    def test_messages_in_dutch_and_french(self):
-        self.env["res.lang"]._activate_lang("nl_BE")
-        self.env["res.lang"]._activate_lang("fr_BE")
-        self.env["ir.module.module"]._load_module_terms(
-            ["scrada_exact_bridge"], ["nl_BE", "fr_BE"], overwrite=True
-        )
-        self.fill(D, D + timedelta(days=1))
-        today = D + timedelta(days=3)
-        cases = {
-            "nl_BE": [
-                ("Elke dag heeft een boeking nodig", {"day": today}),
-                (
-                    "moet gelijk zijn aan het totaal",
-                    {"day": D + timedelta(days=2), "split": {self.cash: 1}},
-                ),
-                (
-                    "de naam van het product",
-                    {
-                        "day": D + timedelta(days=2),
-                        "entry_type": "specific",
-                        "amounts": {self.cat21: 300},
-                    },
-                ),
-                ("heeft geen ontvangsten", {"day": D + timedelta(days=2), "entry_type": "closed"}),
-            ],
-            "fr_BE": [
-                ("Chaque jour doit avoir une écriture", {"day": today}),
-                ("doit égaler le total", {"day": D + timedelta(days=2), "split": {self.cash: 1}}),
-                (
-                    "le nom du produit",
-                    {
-                        "day": D + timedelta(days=2),
-                        "entry_type": "specific",
-                        "amounts": {self.cat21: 300},
-                    },
-                ),
-                ("n'a pas de recettes", {"day": D + timedelta(days=2), "entry_type": "closed"}),
-            ],
-        }
-        with self.on(today):
-            for lang, lang_cases in cases.items():
-                Entry = self.Entry.with_context(lang=lang)
-                for message, case in lang_cases:
-                    values = {"amounts": {self.cat21: 10}, **case}
-                    amounts = values.pop("amounts")
-                    split = values.pop("split", {self.cash: sum(amounts.values())})
-                    if values.get("entry_type") == "closed":
-                        split = {}
-                    with self.subTest(lang=lang, message=message), self.refused(message):
-                        Entry.create(
-                            {
-                                "journal_id": self.book.id,
-                                "date": values.pop("day"),
-                                "amount_ids": [
-                                    Command.create({"category_id": c.id, "amount": a})
-                                    for c, a in amounts.items()
-                                ],
-                                "payment_ids": [
-                                    Command.create({"method_id": m.id, "amount": a})
-                                    for m, a in split.items()
-                                ],
-                                **values,
-                            }
-                        )
 
     def test_final_entries_never_change(self):
         with self.on(D):
