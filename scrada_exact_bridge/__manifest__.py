@@ -15,9 +15,11 @@
     "data": [
         "security/security.xml",
         "security/cashbook_security.xml",
+        "security/receipts_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
         "data/ir_cron_coda.xml",
+        "data/ir_cron_receipts.xml",
         "views/exact_mailbox_delivery_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_journal_views.xml",
@@ -26,6 +28,11 @@
         "views/account_journal_dashboard_views.xml",
         "wizards/exact_setup_wizard_views.xml",
         "views/menus.xml",
+        "views/exact_cash_line_split_views.xml",
+        "views/exact_receipts_journal_views.xml",
+        "wizards/exact_receipts_book_report_views.xml",
+        "report/exact_receipts_book_report.xml",
+        "views/exact_receipts_entry_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

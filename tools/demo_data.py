@@ -144,6 +144,116 @@ for days_ago, cash_type, amount, partner_id, invoice_ref, remark in cash:
 print(f"Encoded {len(cash)} cash movements in {cash_journal.display_name}")
 env.cr.commit()
 
+# -- daily-receipts book: a week of entries (issue 13) ---------------------------------
+def receipts_book_demo(env, company, cash_journal, customer):
+    """A sale journal kept as a daily-receipts book, with last week's entries: a total every
+    day (cash, Bancontact, Payconiq), a wedding cake over 250 EUR, a correction and Sunday
+    closed. The end-of-day run makes the week's invoice (sent as UBL) and the DR/DRIN and
+    DR/DRPM lines of the cash book (sent in the CODA files)."""
+    from datetime import datetime, time
+    from datetime import timedelta as _td
+
+    import pytz
+    from freezegun import freeze_time  # an Odoo requirement
+    from odoo import Command
+
+    today = env["exact.receipts.book"]._exact_today(cash_journal)
+    monday = today - _td(days=today.weekday() + 7)  # Monday of last week
+    book = env["account.journal"].create(
+        {
+            "name": "Dagontvangstenboek",
+            "code": "DOB",
+            "type": "sale",
+            "company_id": company.id,
+            "default_account_id": sale_journal.default_account_id.id,
+            "exact_mailbox": "x55i@verkoop.exactonline.be",
+            "exact_send_invoices": True,
+            "exact_receipts_book": True,
+            "exact_receipts_partner_id": customer.id,
+            "exact_receipts_cash_journal_id": cash_journal.id,
+            "exact_receipts_period": "week",
+            "exact_receipts_user_id": env.user.id,
+            "exact_receipts_start_date": monday,
+        }
+    )
+    methods = book.exact_receipts_method_ids
+    cash = methods.filtered(lambda m: m.kind == "cash")
+    cash.name = "Contant geld"  # as Scrada names it in the cash book's communications
+    Method = env["exact.receipts.payment.method"]
+    bancontact = Method.create({"journal_id": book.id, "name": "Bancontact", "sequence": 2})
+    payconiq = Method.create({"journal_id": book.id, "name": "Payconiq", "sequence": 3})
+    categories = {int(c.tax_id.amount): c for c in book.exact_receipts_category_ids}
+    Entry = env["exact.receipts.entry"]
+    Book = env["exact.receipts.book"]
+    tz = Book._exact_tz(book)
+
+    def at(day, hour, minute=0):
+        """``day`` at ``hour`` in the company's time zone, as naive UTC for freezegun."""
+        local = tz.localize(datetime.combine(day, time(hour, minute)))
+        return local.astimezone(pytz.utc).replace(tzinfo=None)
+
+    def enter(day, amounts, split, **values):
+        return Entry.create(
+            {
+                "journal_id": book.id,
+                "date": day,
+                "amount_ids": [
+                    Command.create({"category_id": categories[rate].id, "amount": amount})
+                    for rate, amount in amounts.items()
+                ],
+                "payment_ids": [
+                    Command.create({"method_id": method.id, "amount": amount})
+                    for method, amount in split.items()
+                ],
+                **values,
+            }
+        )
+
+    week = [  # (6 % bread and pastry, 21 % drinks and gifts, Bancontact, Payconiq)
+        (612.40, 84.70, 250.00, 31.50),
+        (548.90, 61.20, 210.40, 12.00),
+        (701.15, 95.05, 300.00, 45.20),
+        (655.30, 70.00, 260.30, 20.00),
+        (820.60, 133.10, 410.00, 60.00),
+        (1204.75, 188.40, 590.25, 85.10),
+    ]
+    # The shop enters each day at closing time; the scheduled action runs after midnight.
+    for offset in range(7):
+        day = monday + _td(days=offset)
+        with freeze_time(at(day, 19)):
+            if offset < len(week):
+                bread, drinks, card, app = week[offset]
+                total = round(bread + drinks, 2)
+                enter(day, {6: bread, 21: drinks},
+                      {cash: round(total - card - app, 2), bancontact: card, payconiq: app})
+            else:
+                enter(day, {}, {}, entry_type="closed", reason="Zondag gesloten")
+            if offset == 2:
+                enter(day, {6: 320.00}, {bancontact: 320.00}, entry_type="specific",
+                      product_name="Bruidstaart voor 60 personen")
+            if offset == 4:
+                enter(day, {21: -12.10}, {cash: -12.10}, entry_type="correction",
+                      corrected_date=monday + _td(days=1),
+                      reason="Fles wijn twee keer aangerekend")
+        with freeze_time(at(day + _td(days=1), 0, 30)):
+            Book._cron_end_of_day()
+    Book._cron_end_of_day()
+    invoice = env["account.move"].search([("journal_id", "=", book.id)])
+    lines = env["account.bank.statement.line"].search(
+        [("exact_receipts_journal_id", "=", book.id)]
+    )
+    print(
+        f"Daily-receipts book {book.name}: {Entry.search_count([('journal_id', '=', book.id)])}"
+        f" entries, invoice {invoice.name} {invoice.amount_total:.2f} ({invoice.payment_state}),"
+        f" {len(lines)} cash-book lines, hash chain: "
+        + Book._exact_check_chain(book)["message"]
+    )
+    return book
+
+
+receipts_book_demo(env, company, cash_journal, receipts_customer)
+env.cr.commit()
+
 # -- the scheduled actions, as the cron workers would run them ------------------------
 env.ref("scrada_exact_bridge.ir_cron_exact_coda").sudo().method_direct_trigger()
 env.cr.commit()

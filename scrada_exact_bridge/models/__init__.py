@@ -7,3 +7,11 @@ from . import account_move
 from . import account_edi_xml_ubl_exact
 from . import account_bank_statement
 from . import account_bank_statement_line
+from . import exact_receipts_book
+from . import exact_receipts_category
+from . import exact_receipts_payment_method
+from . import exact_receipts_entry
+from . import exact_receipts_entry_amount
+from . import exact_receipts_entry_payment
+from . import exact_cash_line_split
+from . import report_exact_receipts_book

@@ -200,6 +200,8 @@ class AccountBankStatement(models.Model):
         ``today`` (a date) is for tests; by default each company's local today.
         Idempotent: a second run creates and queues nothing new.
         """
+        # Daily-receipts books first write the DR/DRIN lines of their finished days.
+        self.env["exact.receipts.book"]._exact_close_all(today)
         to_queue = self.browse()
         for journal in self._exact_coda_journals():
             journal_today = today or self._exact_today(journal)

@@ -17,6 +17,7 @@ deleted.  Corrections go into a later period as new lines.
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import float_repr
 
 from ..lib import communication as communication_lib
 from ..lib.coda import CodaError
@@ -55,8 +56,13 @@ CODA_FIELDS = frozenset(
         "exact_remark",
         "exact_amount_in",
         "exact_amount_out",
+        "exact_split_ids",
+        "exact_receipts_date",
     }
 )
+# Fields of a line made by a daily-receipts book that only the book changes (closing it into
+# a statement is fine).
+RECEIPTS_LOCKED_FIELDS = CODA_FIELDS - {"statement_id", "sequence"}
 COMMUNICATION_FIELDS = (
     "exact_cash_type",
     "exact_invoice_ref",
@@ -129,7 +135,15 @@ class AccountBankStatementLine(models.Model):
         for line in self:
             line.amount = (line.exact_amount_in or 0.0) - (line.exact_amount_out or 0.0)
 
-    @api.depends(*COMMUNICATION_FIELDS, "payment_ref", "move_id.name", "partner_name")
+    @api.depends(
+        *COMMUNICATION_FIELDS,
+        "payment_ref",
+        "move_id.name",
+        "partner_name",
+        "exact_split_ids.name",
+        "exact_split_ids.amount",
+        "exact_receipts_date",
+    )
     def _compute_exact_communication(self):
         for line in self:
             line.exact_communication = line._exact_build_communication()
@@ -154,7 +168,8 @@ class AccountBankStatementLine(models.Model):
                 partner=partner_label or "",
                 invoice=value("exact_invoice_ref") or "",
                 remark=value("exact_remark") or "",
-                day=fields.Date.to_date(value("date")),
+                day=fields.Date.to_date(value("exact_receipts_date") or value("date")),
+                methods=self._exact_split_methods(values),
             )
         except CodaError:
             return value("payment_ref") or ""
@@ -166,7 +181,10 @@ class AccountBankStatementLine(models.Model):
     @api.constrains("exact_cash_type", "amount")
     def _check_exact_cash_type_direction(self):
         labels = dict(self._fields["exact_cash_type"]._description_selection(self.env))
-        for line in self.filtered("exact_cash_type"):
+        # Lines made by a daily-receipts book follow the day's receipts: a day of corrections
+        # can be negative.
+        own = self.filtered(lambda rec: rec.exact_cash_type and not rec.exact_receipts_journal_id)
+        for line in own:
             if communication_lib.direction_ok(line.exact_cash_type, str(line.amount)):
                 continue
             direction = communication_lib.get_type(line.exact_cash_type).direction
@@ -273,9 +291,13 @@ class AccountBankStatementLine(models.Model):
         return lines
 
     def write(self, vals):
+        if "exact_split_ids" in vals:  # the split is checked once, after all its rows
+            self = self.with_context(exact_split_deferred=True)  # noqa: PLW0642
         vals = self._exact_split_amounts(vals)
         if CODA_FIELDS.intersection(vals):
             self._exact_check_not_sent()
+        if RECEIPTS_LOCKED_FIELDS.intersection(vals):
+            self._exact_receipts_check_generated()
         if (
             "payment_ref" not in vals
             and any(name in vals for name in COMMUNICATION_FIELDS)
@@ -291,10 +313,13 @@ class AccountBankStatementLine(models.Model):
             result = super().write(vals)
         if {"date", "journal_id", "statement_id"}.intersection(vals):
             self._exact_check_closed_dates()
+        if "exact_split_ids" in vals:
+            self._exact_refresh_communication()
         return result
 
     def unlink(self):
         self._exact_check_not_sent()
+        self._exact_receipts_check_generated()
         return super().unlink()
 
     # ------------------------------------------------------------------
@@ -311,3 +336,129 @@ class AccountBankStatementLine(models.Model):
             "counterparty_name": self.partner_id.name or self.partner_name or "",
         }
 
+
+    # ------------------------------------------------------------------
+    # Daily receipts: payment-method split (issue 10 item 10) and the lines
+    # a daily-receipts book makes (issue 13)
+    # ------------------------------------------------------------------
+
+    exact_split_ids = fields.One2many(
+        "exact.cash.line.split",
+        "statement_line_id",
+        string="Payment methods",
+        copy=True,
+        help="Daily receipts only: the day's receipts per payment method (DR/DRIN: every "
+        "method, adding up to the amount in; DR/DRPM: the non-cash methods, adding up to the "
+        "amount out). Written into the CODA communication.",
+    )
+    exact_split_text = fields.Char(
+        string="Split", compute="_compute_exact_split_text",
+        help="The payment methods of the line, as in its communication.",
+    )
+    exact_receipts_journal_id = fields.Many2one(
+        "account.journal",
+        string="Daily-receipts book",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        check_company=True,
+        help="The daily-receipts book that made this line.",
+    )
+    exact_receipts_date = fields.Date(
+        string="Receipts of",
+        readonly=True,
+        copy=False,
+        help="The day of the receipts (the line may be dated later when that day's cash "
+        "period was already closed).",
+    )
+
+    @api.depends("exact_split_ids.name", "exact_split_ids.amount")
+    def _compute_exact_split_text(self):
+        for line in self:
+            line.exact_split_text = " / ".join(
+                f"{name}={communication_lib.format_amount(amount)}"
+                for name, amount in line._exact_split_methods()
+            )
+
+    def _exact_split_methods(self, values=None):
+        """``[(method name, amount as str)]`` of the line's split (or of create ``values``)."""
+        if values and "exact_split_ids" in values:
+            rows = []
+            for command in values["exact_split_ids"] or []:
+                if isinstance(command, (list, tuple)) and command[0] == fields.Command.CREATE:
+                    rows.append((command[2].get("sequence", 10), command[2]))
+            rows.sort(key=lambda row: row[0])
+            return [
+                (vals.get("name") or "", float_repr(vals.get("amount") or 0.0, 2))
+                for _sequence, vals in rows
+            ]
+        return [
+            (split.name, float_repr(split.amount, 2))
+            for split in self.exact_split_ids.sorted(lambda s: (s.sequence, s.id))
+        ]
+
+    def _exact_refresh_communication(self):
+        """Write the communication again after a change of the split (lines with a type)."""
+        for line in self.filtered("exact_cash_type"):
+            communication = line._exact_build_communication()
+            if communication != line.payment_ref:
+                line.write({"payment_ref": communication})
+
+    @api.constrains("amount", "exact_cash_type", "exact_split_ids")
+    def _check_exact_split(self):
+        labels = dict(self._fields["exact_cash_type"]._description_selection(self.env))
+        for line in self.filtered("exact_split_ids"):
+            if line.exact_cash_type not in ("receipts_day_total", "receipts_non_cash"):
+                raise ValidationError(self.env._(
+                    "Cash book line of %(date)s: only daily-receipts lines (day total, non-cash "
+                    "part) have a split per payment method, not \"%(type)s\".",
+                    date=line.date, type=labels.get(line.exact_cash_type, "-")))
+            total = sum(line.exact_split_ids.mapped("amount"))
+            expected = line.amount if line.exact_cash_type == "receipts_day_total" else -line.amount
+            if line.currency_id.compare_amounts(total, expected):
+                if line.exact_cash_type == "receipts_day_total":
+                    message = self.env._(
+                        "Cash book line of %(date)s: the payment methods add up to %(split)s, "
+                        "but the line brings in %(amount)s. Make the split equal the amount.",
+                        date=line.date, split=float_repr(total, 2),
+                        amount=float_repr(expected, 2))
+                else:
+                    message = self.env._(
+                        "Cash book line of %(date)s: the payment methods add up to %(split)s, "
+                        "but the line takes out %(amount)s. Make the split equal the amount.",
+                        date=line.date, split=float_repr(total, 2),
+                        amount=float_repr(expected, 2))
+                raise ValidationError(message)
+
+    def _exact_after_split_change(self):
+        """After split rows changed on their own (not through the line's write)."""
+        if self.env.context.get("exact_split_deferred"):
+            return
+        self._exact_refresh_communication()
+        self._check_exact_split()
+
+    def _exact_receipts_check_generated(self):
+        """Lines a daily-receipts book made change only through the book (a correction)."""
+        if self.env.context.get("exact_receipts_system"):
+            return
+        generated = self.filtered("exact_receipts_journal_id")
+        if generated:
+            raise UserError(self.env._(
+                "This cash line was made by the daily-receipts book %(book)s from its entries of "
+                "%(day)s: change it by registering a correction in the book.",
+                book=generated[0].exact_receipts_journal_id.display_name,
+                day=generated[0].exact_receipts_date))
+
+    def action_exact_split(self):
+        """Open the line's payment-method split (cash book screen)."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Payment methods of %(line)s", line=self.exact_communication),
+            "res_model": "account.bank.statement.line",
+            "res_id": self.id,
+            "view_mode": "form",
+            "views": [(self.env.ref("scrada_exact_bridge.view_exact_cash_line_split_form").id,
+                       "form")],
+            "target": "new",
+        }

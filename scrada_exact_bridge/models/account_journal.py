@@ -3,7 +3,7 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.addons.base.models.res_bank import sanitize_account_number
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..lib import iban as iban_lib
 from ..lib import mailbox as mailbox_lib
@@ -250,7 +250,9 @@ class AccountJournal(models.Model):
                 vals["bank_account_id"] = self._exact_cash_bank_account(
                     vals["bank_acc_number"], company, vals.get("bank_id")
                 ).id
-        return super().create(vals_list)
+        journals = super().create(vals_list)
+        journals._exact_receipts_setup()  # daily-receipts book: cash method, VAT categories
+        return journals
 
     def write(self, vals):
         if vals.get("exact_mailbox"):
@@ -274,6 +276,8 @@ class AccountJournal(models.Model):
         else:
             result = super().write(vals)
         switched_on._exact_keep_history_out_of_coda()
+        if vals.get("exact_receipts_book"):
+            self._exact_receipts_setup()  # daily-receipts book: cash method, VAT categories
         return result
 
     def _exact_keep_history_out_of_coda(self):
@@ -374,4 +378,238 @@ class AccountJournal(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "scrada_exact_bridge.action_exact_cash_journals"
         )
+        return action
+
+    # ------------------------------------------------------------------
+    # Daily-receipts book (issue 13): settings, status, actions.
+    # The book's work is done by ``exact.receipts.book``; entries are
+    # ``exact.receipts.entry``.
+    # ------------------------------------------------------------------
+
+    exact_receipts_book = fields.Boolean(
+        string="Daily-receipts book",
+        tracking=True,
+        help="The shop enters its receipts of each day in this journal's book (per VAT "
+        "category and payment method); the book makes the daily-receipts invoices of each "
+        "period and, with a linked cash journal, feeds the cash book.",
+    )
+    exact_receipts_category_ids = fields.One2many(
+        "exact.receipts.category", "journal_id", string="VAT categories"
+    )
+    exact_receipts_method_ids = fields.One2many(
+        "exact.receipts.payment.method", "journal_id", string="Payment methods"
+    )
+    exact_receipts_cash_journal_id = fields.Many2one(
+        "account.journal",
+        string="Cash book",
+        check_company=True,
+        domain="[('type', '=', 'cash')]",
+        tracking=True,
+        help="The cash journal that receives each day's receipts (DR/DRIN) and gives the "
+        "non-cash part back (DR/DRPM). Payment methods other than cash need it.",
+    )
+    exact_receipts_period = fields.Selection(
+        selection=[("day", "Day"), ("week", "Week"), ("month", "Month")],
+        string="Invoice period",
+        default="month",
+        tracking=True,
+        help="One daily-receipts invoice per day, week or month, made when the period is over "
+        "and each of its days has an entry.",
+    )
+    exact_receipts_start_date = fields.Date(
+        string="Book starts on",
+        tracking=True,
+        help="The first day of the book: every day from then on needs an entry.",
+    )
+    exact_receipts_user_id = fields.Many2one(
+        "res.users",
+        string="Responsible",
+        domain="[('share', '=', False)]",
+        help="Receives an e-mail when a day has no entry.",
+    )
+    exact_receipts_clerk_ids = fields.Many2many(
+        "res.users",
+        "exact_receipts_journal_clerk_rel",
+        "journal_id",
+        "user_id",
+        string="Receipts clerks",
+        domain="[('share', '=', False)]",
+        help="Users of the group \"Receipts clerk\" who enter today's receipts in this book.",
+    )
+    exact_receipts_invoiced_until = fields.Date(
+        string="Invoiced until",
+        readonly=True,
+        copy=False,
+        help="Last day of the last period handled by the daily-receipts invoices.",
+    )
+    exact_receipts_reminded_date = fields.Date(readonly=True, copy=False)
+    exact_receipts_error = fields.Char(
+        string="Daily-receipts problem",
+        readonly=True,
+        copy=False,
+        help="Why the last end-of-day run could not finish for this book.",
+    )
+    exact_receipts_last_date = fields.Date(
+        string="Last entry", compute="_compute_exact_receipts_status"
+    )
+    exact_receipts_missing_count = fields.Integer(
+        string="Days without entry", compute="_compute_exact_receipts_status"
+    )
+    exact_receipts_warning = fields.Char(compute="_compute_exact_receipts_status")
+
+    @api.depends("exact_receipts_book", "exact_receipts_start_date")
+    def _compute_exact_receipts_status(self):
+        Book = self.env["exact.receipts.book"]
+        for journal in self:
+            if not journal.exact_receipts_book or not journal._origin.id:
+                journal.exact_receipts_last_date = False
+                journal.exact_receipts_missing_count = 0
+                journal.exact_receipts_warning = False
+                continue
+            status = Book._exact_status(journal._origin)
+            journal.exact_receipts_last_date = status["last_date"]
+            journal.exact_receipts_missing_count = len(status["missing"])
+            journal.exact_receipts_warning = status["warning"]
+
+    @api.constrains(
+        "exact_receipts_book",
+        "type",
+        "exact_receipts_partner_id",
+        "exact_receipts_start_date",
+        "exact_receipts_cash_journal_id",
+    )
+    def _check_exact_receipts_book(self):
+        for journal in self.filtered("exact_receipts_book"):
+            name = journal.display_name
+            problems = []
+            if journal.type != "sale":
+                problems.append(self.env._(
+                    "Journal %(journal)s: only a sales journal can be a daily-receipts book.",
+                    journal=name))
+            if not journal.exact_receipts_partner_id:
+                problems.append(self.env._(
+                    "Daily-receipts book %(journal)s: choose the customer its invoices are made "
+                    "out to (e.g. \"Dagontvangsten / Recettes journalières\").", journal=name))
+            if not journal.exact_receipts_start_date:
+                problems.append(self.env._(
+                    "Daily-receipts book %(journal)s: enter the day the book starts.",
+                    journal=name))
+            cash = journal.exact_receipts_cash_journal_id
+            if cash and cash.type != "cash":
+                problems.append(self.env._(
+                    "Daily-receipts book %(journal)s: %(cash)s is not a cash journal.",
+                    journal=name, cash=cash.display_name))
+            if not cash and journal.exact_receipts_method_ids.filtered(
+                lambda m: m.kind == "other"
+            ):
+                problems.append(self.env._(
+                    "Daily-receipts book %(journal)s has payment methods other than cash: it "
+                    "needs its cash journal (archive those methods first to unlink it).",
+                    journal=name))
+            if problems:
+                raise ValidationError("\n".join(problems))
+
+    def _exact_receipts_has_entries(self):
+        self.ensure_one()
+        return bool(self.env["exact.receipts.entry"].sudo().search_count(
+            [("journal_id", "=", self.id), ("state", "in", ("open", "final"))], limit=1))
+
+    @api.constrains("exact_receipts_start_date")
+    def _check_exact_receipts_start(self):
+        for journal in self.filtered("exact_receipts_book"):
+            first = self.env["exact.receipts.entry"].sudo().search(
+                [("journal_id", "=", journal.id), ("state", "in", ("open", "final"))],
+                order="date", limit=1)
+            if first and first.date < journal.exact_receipts_start_date:
+                raise ValidationError(self.env._(
+                    "Daily-receipts book %(journal)s has entries from %(day)s: it cannot start "
+                    "later than that.", journal=journal.display_name, day=first.date))
+            if journal.exact_receipts_invoiced_until and (
+                journal.exact_receipts_start_date > journal.exact_receipts_invoiced_until
+            ):
+                raise ValidationError(self.env._(
+                    "Daily-receipts book %(journal)s is invoiced until %(day)s: its start date "
+                    "cannot move past that.", journal=journal.display_name,
+                    day=journal.exact_receipts_invoiced_until))
+
+    def _exact_receipts_setup(self):
+        """A new book gets its cash method and one VAT category per Belgian rate."""
+        for book in self.filtered(lambda j: j.exact_receipts_book and j.type == "sale"):
+            journal = book.sudo()
+            company = journal.company_id
+            lang = company.partner_id.lang or self.env.lang or "en_US"
+            Method = self.env["exact.receipts.payment.method"].sudo().with_context(
+                active_test=False)
+            if not Method.search_count([("journal_id", "=", journal.id), ("kind", "=", "cash")]):
+                Method.create({
+                    "journal_id": journal.id,
+                    "kind": "cash",
+                    "sequence": 1,
+                    "name": self.with_context(lang=lang).env._("Cash money"),
+                })
+            Category = self.env["exact.receipts.category"].sudo().with_context(active_test=False)
+            if Category.search_count([("journal_id", "=", journal.id)]):
+                continue
+            Tax = self.env["account.tax"].sudo().with_context(active_test=False)
+            for sequence, rate in enumerate((21, 12, 6, 0), start=1):
+                tax = Tax.search(
+                    [
+                        *Tax._check_company_domain(company),
+                        ("type_tax_use", "=", "sale"),
+                        ("amount_type", "=", "percent"),
+                        ("amount", "=", rate),
+                        ("active", "=", True),
+                    ],
+                    order="price_include_override desc, sequence, id",
+                    limit=1,
+                )
+                if tax:
+                    Category.create({
+                        "journal_id": journal.id,
+                        "sequence": sequence,
+                        "name": f"{rate} %",
+                        "tax_id": tax.id,
+                    })
+
+    def _exact_receipts_action(self, xmlid):
+        action = self.env["ir.actions.act_window"]._for_xml_id(xmlid)
+        action["context"] = {"default_journal_id": self.id, "search_default_journal_id": self.id}
+        return action
+
+    def action_exact_receipts_enter(self):
+        """The entry form on today, for this book."""
+        self.ensure_one()
+        action = self._exact_receipts_action("scrada_exact_bridge.action_exact_receipts_enter")
+        action["name"] = self.env._("Receipts of %(book)s", book=self.name)
+        return action
+
+    def action_exact_receipts_entries(self):
+        self.ensure_one()
+        action = self._exact_receipts_action("scrada_exact_bridge.action_exact_receipts_entries")
+        action["domain"] = [("journal_id", "=", self.id)]
+        return action
+
+    def action_exact_receipts_check_chain(self):
+        """Recompute the book's hash chain and say whether it is intact."""
+        self.ensure_one()
+        if not self.exact_receipts_book:
+            raise UserError(self.env._("%(journal)s is not a daily-receipts book.",
+                                       journal=self.display_name))
+        result = self.env["exact.receipts.book"]._exact_check_chain(self)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Hash chain of the daily-receipts book"),
+                "message": result["message"],
+                "type": "success" if result["ok"] else "danger",
+                "sticky": not result["ok"],
+            },
+        }
+
+    def action_exact_receipts_legal_book(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "scrada_exact_bridge.action_exact_receipts_book_report")
+        action["context"] = {"default_journal_id": self.id}
         return action

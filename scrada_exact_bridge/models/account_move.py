@@ -350,3 +350,43 @@ class AccountMove(models.Model):
             ),
             *(f"- {problem}" for problem in problems),
         ])
+
+    # ------------------------------------------------------------------
+    # Daily-receipts invoices (issue 13): made by ``exact.receipts.book`` per
+    # book and period, paid by the DR/DRIN lines of the book's cash journal.
+    # ------------------------------------------------------------------
+
+    exact_receipts_entry_ids = fields.One2many(
+        "exact.receipts.entry",
+        "invoice_id",
+        string="Daily-receipts entries",
+        readonly=True,
+        groups="account.group_account_invoice,account.group_account_readonly",
+    )
+
+    def _exact_receipts_reconcile(self):
+        """Reconcile the receivable of daily-receipts invoices with their DR/DRIN lines."""
+        for move in self.sudo().filtered(
+            lambda m: m.state == "posted" and m.exact_receipts_entry_ids
+        ):
+            receivable = move.line_ids.filtered(
+                lambda line: line.account_id.account_type == "asset_receivable"
+                and not line.reconciled
+            )
+            cash_lines = move.exact_receipts_entry_ids.cash_line_ids.move_id.line_ids.filtered(
+                lambda line, accounts=receivable.account_id: line.account_id in accounts
+                and not line.reconciled
+                and line.parent_state == "posted"
+            )
+            if receivable and cash_lines:
+                (receivable | cash_lines).reconcile()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_exact_receipts(self):
+        invoices = self.sudo().filtered("exact_receipts_entry_ids")
+        if invoices:
+            raise UserError(self.env._(
+                "%(invoice)s is the daily-receipts invoice of entries of the book: it cannot be "
+                "deleted (the receipts would never be invoiced). Issue a credit note instead.",
+                invoice=invoices[0].display_name,
+            ))
