@@ -7,3 +7,4 @@ from . import account_move
 from . import account_edi_xml_ubl_exact
 from . import account_bank_statement
 from . import account_bank_statement_line
+from . import res_partner_bank

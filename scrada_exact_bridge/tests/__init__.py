@@ -4,3 +4,8 @@ from . import test_ubl
 from . import test_cash_book
 from . import test_wizard
 from . import test_tours
+from . import test_coda_switch
+from . import test_cash_iban
+from . import test_cash_book_screens
+from . import test_invoice_status
+from . import test_security
