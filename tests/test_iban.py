@@ -55,3 +55,21 @@ def test_belgian_check_digits():
 
 def test_pretty():
     assert iban.pretty("BE71096123456769") == "BE71 0961 2345 6769"
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ("be83138811735115", "BE83 1388 1173 5115"),
+        (" BE83 1388-1173 5115 ", "BE83 1388 1173 5115"),
+        ("fr1420041010050500013m02606", "FR14 2004 1010 0505 0001 3M02 606"),
+    ],
+)
+def test_normalize_groups_in_fours_upper_case(value, stored):
+    assert iban.normalize(value) == stored
+    assert iban.validate(iban.normalize(value)) == stored.replace(" ", "")
+
+
+def test_normalize_refuses_an_invalid_iban():
+    with pytest.raises(iban.IbanError):
+        iban.normalize("BE83 1388 1173 5116")

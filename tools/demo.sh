@@ -56,5 +56,6 @@ cat <<MSG
 
 Open the demo database in a browser:
     ${ODOO[*]} --addons-path="$ADDONS_PATH" -d $DB --http-interface=127.0.0.1 --http-port=8069 --smtp=127.0.0.1 --smtp-port=$SMTP_PORT
-    then http://127.0.0.1:8069  (login: admin, password: admin), Accounting > Exact Online deliveries.
+    then http://127.0.0.1:8069  (login: admin, password: admin), Invoicing > Exact Online > Deliveries
+    (on Enterprise the app is called Accounting: Accounting > Exact Online > Deliveries).
 MSG

@@ -57,5 +57,14 @@ def pretty(value):
     return std_iban.format(value or "")
 
 
+def normalize(value):
+    """The form a cash-book IBAN is stored in: validated, upper case, in groups of four
+    separated by one space (as Odoo's ``base_iban`` groups them), e.g. ``BE83 1388 1173 5115``.
+
+    Raises IbanError when the value is not a valid IBAN.
+    """
+    return pretty(validate(value))
+
+
 def country(value):
     return std_iban.compact(value or "")[:2]

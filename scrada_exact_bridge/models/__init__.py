@@ -15,3 +15,4 @@ from . import exact_receipts_entry_amount
 from . import exact_receipts_entry_payment
 from . import exact_cash_line_split
 from . import report_exact_receipts_book
+from . import res_partner_bank

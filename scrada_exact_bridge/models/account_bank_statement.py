@@ -18,9 +18,11 @@ Life of a cash statement of a journal flagged "Send CODA files to Exact Online":
 4. *Lock*: once a delivery was sent, the statement and its lines cannot be changed.
 """
 
+import base64
 import logging
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import quote as url_quote
 
 import pytz
 from dateutil.relativedelta import relativedelta
@@ -31,6 +33,7 @@ from odoo.tools import float_repr
 from ..lib import coda as coda_lib
 from ..lib import iban as iban_lib
 from ..lib import text as text_lib
+from .groups import ACCOUNTING
 
 _logger = logging.getLogger(__name__)
 
@@ -54,6 +57,7 @@ class AccountBankStatement(models.Model):
     _inherit = ["account.bank.statement", "mail.thread"]
 
     exact_paper_number = fields.Integer(
+        groups=ACCOUNTING,
         string="Statement number",
         readonly=True,
         copy=False,
@@ -62,6 +66,7 @@ class AccountBankStatement(models.Model):
         "for Exact Online, and never reused.",
     )
     exact_coda_number = fields.Integer(
+        groups=ACCOUNTING,
         string="CODA number",
         readonly=True,
         copy=False,
@@ -69,14 +74,18 @@ class AccountBankStatement(models.Model):
         help="CODA sequence number of the file: +1 per CODA file of the cash journal, "
         "restarting at 1 every year.",
     )
-    exact_period_start = fields.Date(string="Period start", readonly=True, copy=False)
+    exact_period_start = fields.Date(
+        string="Period start", readonly=True, copy=False, groups=ACCOUNTING
+    )
     exact_period_end = fields.Date(
+        groups=ACCOUNTING,
         string="Period end",
         readonly=True,
         copy=False,
         help="New-balance date of the CODA file.",
     )
     exact_old_date = fields.Date(
+        groups=ACCOUNTING,
         string="Old balance date",
         readonly=True,
         copy=False,
@@ -84,12 +93,14 @@ class AccountBankStatement(models.Model):
         "CODA file of the journal (the day before the period for the first one).",
     )
     exact_delivery_ids = fields.One2many(
+        groups=ACCOUNTING,
         comodel_name="exact.mailbox.delivery",
         inverse_name="statement_id",
         string="Exact Online deliveries",
         readonly=True,
     )
     exact_delivery_state = fields.Selection(
+        groups=ACCOUNTING,
         selection=[
             ("none", "Not sent"),
             ("pending", "Waiting"),
@@ -101,7 +112,18 @@ class AccountBankStatement(models.Model):
         string="Exact Online",
         compute="_compute_exact_delivery",
     )
+    exact_coda_file = fields.Binary(
+        string="CODA file",
+        groups=ACCOUNTING,
+        compute="_compute_exact_coda_file",
+        help="The CODA file of this statement: the file sent to Exact Online, or the one "
+        "that will be sent.",
+    )
+    exact_coda_file_name = fields.Char(
+        string="CODA file name", groups=ACCOUNTING, compute="_compute_exact_coda_file"
+    )
     exact_locked = fields.Boolean(
+        groups=ACCOUNTING,
         string="Sent to Exact Online",
         compute="_compute_exact_delivery",
         help="A CODA file of this statement was sent: it cannot be changed any more.",
@@ -121,6 +143,38 @@ class AccountBankStatement(models.Model):
             statement.exact_delivery_state = deliveries[-1:].state or "none"
             statement.exact_locked = any(d.state == "sent" for d in deliveries)
 
+    def _exact_coda_file_values(self):
+        """``(name, raw)`` of the CODA file: the file of the latest delivery that has one
+        (what Exact Online received or will receive), else a freshly built one (the same
+        bytes: the writer is deterministic). Raises UserError when no file can be made."""
+        self.ensure_one()
+        delivery = self._exact_deliveries().filtered("attachment_id")[-1:]
+        if delivery:
+            return delivery.attachment_id.name, delivery.attachment_id.raw
+        result = self.sudo()._exact_prepare_file()
+        return result["name"], result["raw"]
+
+    def _compute_exact_coda_file(self):
+        for statement in self:
+            try:
+                name, raw = statement._exact_coda_file_values()
+            except UserError:
+                name, raw = False, False
+            statement.exact_coda_file_name = name
+            statement.exact_coda_file = base64.b64encode(raw) if raw else False
+
+    def action_exact_download_coda(self):
+        """"Download CODA": the statement's CODA file, to look at it."""
+        self.ensure_one()
+        self.check_access("read")
+        name, _raw = self._exact_coda_file_values()  # the reasons when there is no file
+        return {
+            "type": "ir.actions.act_url",
+            "url": f"/web/content/account.bank.statement/{self.id}/exact_coda_file/"
+            f"{url_quote(name)}?download=true",
+            "target": "download",
+        }
+
     def _exact_delivery_message(self, body):
         """Chatter message about a delivery of this statement (called by the delivery)."""
         self.ensure_one()
@@ -134,7 +188,7 @@ class AccountBankStatement(models.Model):
 
     def write(self, vals):
         if self._EXACT_LOCKED_FIELDS.intersection(vals):
-            locked = self.filtered("exact_locked")
+            locked = self.sudo().filtered("exact_locked")
             if locked:
                 raise UserError(
                     self.env._(
@@ -148,7 +202,7 @@ class AccountBankStatement(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_exact_numbered(self):
-        numbered = self.filtered("exact_coda_number")
+        numbered = self.sudo().filtered("exact_coda_number")
         if numbered:
             raise UserError(
                 self.env._(
@@ -221,23 +275,34 @@ class AccountBankStatement(models.Model):
         return to_queue
 
     @api.model
-    def _exact_close_journal(self, journal, today):
-        """Group the posted, statement-less lines of finished periods into statements."""
+    def _exact_close_journal(self, journal, today, through=None):
+        """Group the posted, statement-less lines of finished periods into statements.
+
+        ``through`` (a day): close early, up to and including that day ("Close and send
+        now"); the current period then ends that day and the next one starts the day after.
+        """
         period = journal.exact_coda_period or "day"
-        current_start = period_bounds(period, today)[0]
         Line = self.env["account.bank.statement.line"].sudo()
         domain = [
             ("journal_id", "=", journal.id),
             ("statement_id", "=", False),
             ("state", "=", "posted"),
-            ("date", "<", current_start),
         ]
+        if through:
+            domain.append(("date", "<=", through))
+        else:
+            domain.append(("date", "<", period_bounds(period, today)[0]))
         if journal.exact_coda_start_date:  # history before the link is never sent
             domain.append(("date", ">=", journal.exact_coda_start_date))
         lines = Line.search(domain, order="internal_index")
+        if not lines:
+            return self.browse()
+        last_end = self._exact_last_period_end(journal)
         groups = {}
         for line in lines:
-            groups.setdefault(period_bounds(period, line.date), []).append(line.id)
+            groups.setdefault(
+                self._exact_line_period(journal, period, line.date, last_end, through), []
+            ).append(line.id)
         statements = self.browse()
         for (start, end), line_ids in sorted(groups.items()):
             existing = self.sudo().search(
@@ -257,7 +322,7 @@ class AccountBankStatement(models.Model):
                 continue
             statement = self.sudo().create(
                 {
-                    "name": self._exact_statement_name(journal, period, start),
+                    "name": self._exact_statement_name(journal, period, start, end),
                     "line_ids": [fields.Command.set(line_ids)],
                     "exact_period_start": start,
                     "exact_period_end": end,
@@ -269,8 +334,62 @@ class AccountBankStatement(models.Model):
         return statements
 
     @api.model
-    def _exact_statement_name(self, journal, period, start):
-        if period == "month":
+    def _exact_last_period_end(self, journal):
+        """The last day of the latest period already closed for ``journal`` (or None)."""
+        last = self.sudo().search(
+            [("journal_id", "=", journal.id), ("exact_period_end", "!=", False)],
+            order="exact_period_end desc",
+            limit=1,
+        )
+        return last.exact_period_end or None
+
+    @api.model
+    def _exact_line_period(self, journal, period, day, last_end, through=None):
+        """``(start, end)`` of the statement a line of ``day`` goes into."""
+        start, end = period_bounds(period, day)
+        if last_end and day <= last_end:
+            # a late line of a period already closed (and not numbered): its statement
+            container = self.sudo().search(
+                [
+                    ("journal_id", "=", journal.id),
+                    ("exact_period_start", "<=", day),
+                    ("exact_period_end", ">=", day),
+                ],
+                order="exact_period_end desc",
+                limit=1,
+            )
+            if container:
+                return container.exact_period_start, container.exact_period_end
+        elif last_end and start <= last_end:
+            start = last_end + timedelta(days=1)  # the period after one closed early
+        if through and end > through:
+            end = through
+        return start, end
+
+    @api.model
+    def _exact_close_now(self, journal):
+        """Close ``journal``'s cash book up to today, number and queue what is closed.
+
+        Returns the statements queued for Exact Online.
+        """
+        today = self._exact_today(journal)
+        self._exact_close_journal(journal, today, through=today)
+        numbered = self._exact_number_journal(journal, today + timedelta(days=1))
+        to_queue = numbered | self._exact_statements_to_queue().filtered(
+            lambda statement: statement.journal_id == journal
+        )
+        if to_queue:
+            self.env["exact.mailbox.delivery"].sudo()._exact_enqueue(
+                [{"statement_id": statement.id} for statement in to_queue]
+            )
+        return to_queue
+
+    @api.model
+    def _exact_statement_name(self, journal, period, start, end=None):
+        full_start, full_end = period_bounds(period, start)
+        if end and (start, end) != (full_start, full_end) and period != "day":
+            label = f"{start.isoformat()}/{end.isoformat()}"  # part of a week or month
+        elif period == "month":
             label = start.strftime("%Y-%m")
         elif period == "week":
             year, week, __ = start.isocalendar()

@@ -17,10 +17,11 @@ deleted.  Corrections go into a later period as new lines.
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import float_repr
+from odoo.tools import float_repr, format_date
 
 from ..lib import communication as communication_lib
 from ..lib.coda import CodaError
+from .groups import ACCOUNTING
 
 CASH_TYPES = [
     ("bank_to_cash", "Cash from the bank"),
@@ -63,6 +64,8 @@ CODA_FIELDS = frozenset(
 # Fields of a line made by a daily-receipts book that only the book changes (closing it into
 # a statement is fine).
 RECEIPTS_LOCKED_FIELDS = CODA_FIELDS - {"statement_id", "sequence"}
+# Cash types whose line names the customer or supplier who paid or was paid.
+PARTNER_TYPES = ("customer_payment", "supplier_payment")
 COMMUNICATION_FIELDS = (
     "exact_cash_type",
     "exact_invoice_ref",
@@ -76,6 +79,7 @@ class AccountBankStatementLine(models.Model):
     _inherit = "account.bank.statement.line"
 
     exact_cash_type = fields.Selection(
+        groups=ACCOUNTING,
         selection=CASH_TYPES,
         string="Cash type",
         help="Kind of cash transaction. It decides the code at the start of the CODA "
@@ -84,11 +88,13 @@ class AccountBankStatementLine(models.Model):
         "their label as communication.",
     )
     exact_invoice_ref = fields.Char(
+        groups=ACCOUNTING,
         string="Invoice number",
         help="Number of the invoice paid in cash (customer and supplier payments).",
     )
-    exact_remark = fields.Char(string="Remark")
+    exact_remark = fields.Char(string="Remark", groups=ACCOUNTING)
     exact_amount_in = fields.Monetary(
+        groups=ACCOUNTING,
         string="In",
         compute="_compute_exact_amounts",
         inverse="_inverse_exact_amounts",
@@ -97,6 +103,7 @@ class AccountBankStatementLine(models.Model):
         help="Cash received.",
     )
     exact_amount_out = fields.Monetary(
+        groups=ACCOUNTING,
         string="Out",
         compute="_compute_exact_amounts",
         inverse="_inverse_exact_amounts",
@@ -105,11 +112,13 @@ class AccountBankStatementLine(models.Model):
         help="Cash paid out.",
     )
     exact_communication = fields.Char(
+        groups=ACCOUNTING,
         string="CODA communication",
         compute="_compute_exact_communication",
         help="Communication of this movement in the CODA file sent to Exact Online.",
     )
     exact_statement_locked = fields.Boolean(
+        groups=ACCOUNTING,
         string="Sent to Exact Online",
         related="statement_id.exact_locked",
     )
@@ -133,7 +142,36 @@ class AccountBankStatementLine(models.Model):
     @api.onchange("exact_amount_in", "exact_amount_out")
     def _onchange_exact_amounts(self):
         for line in self:
+            if line.exact_amount_in and line.exact_amount_out:
+                # never net the two silently: the line is refused when saved
+                return {
+                    "warning": {
+                        "title": self.env._("In or Out"),
+                        "message": line._exact_in_and_out_message(),
+                    }
+                }
             line.amount = (line.exact_amount_in or 0.0) - (line.exact_amount_out or 0.0)
+        return None
+
+    def _exact_in_and_out_message(self):
+        return self.env._(
+            "A cash line is money coming in or money going out, not both: enter the amount "
+            "under In or under Out, and use a second line for the other movement."
+        )
+
+    @api.model
+    def default_get(self, fields_list):
+        """A new line of a cash journal is dated today (Odoo proposes the date of the last
+        line, which may lie in a period already closed for Exact Online)."""
+        defaults = super().default_get(fields_list)
+        if (
+            "date" in fields_list
+            and not self.env.context.get("default_date")
+            and defaults.get("journal_id")
+            and self.env["account.journal"].sudo().browse(defaults["journal_id"]).type == "cash"
+        ):
+            defaults["date"] = fields.Date.context_today(self)
+        return defaults
 
     @api.depends(
         *COMMUNICATION_FIELDS,
@@ -183,7 +221,9 @@ class AccountBankStatementLine(models.Model):
         labels = dict(self._fields["exact_cash_type"]._description_selection(self.env))
         # Lines made by a daily-receipts book follow the day's receipts: a day of corrections
         # can be negative.
-        own = self.filtered(lambda rec: rec.exact_cash_type and not rec.exact_receipts_journal_id)
+        own = self.sudo().filtered(
+            lambda rec: rec.exact_cash_type and not rec.exact_receipts_journal_id
+        )
         for line in own:
             if communication_lib.direction_ok(line.exact_cash_type, str(line.amount)):
                 continue
@@ -210,18 +250,66 @@ class AccountBankStatementLine(models.Model):
                 )
             raise ValidationError(message)
 
+    @api.constrains("exact_cash_type", "partner_id")
+    def _check_exact_cash_type_partner(self):
+        labels = dict(self._fields["exact_cash_type"]._description_selection(self.env))
+        for line in self.sudo().filtered(lambda rec: rec.exact_cash_type in PARTNER_TYPES):
+            if line.partner_id:
+                continue
+            if line.exact_cash_type == "customer_payment":
+                message = self.env._(
+                    "Cash book line of %(date)s (%(type)s): choose the customer. Exact Online "
+                    "books the payment on the customer's account.",
+                    date=format_date(self.env, line.date),
+                    type=labels[line.exact_cash_type],
+                )
+            else:
+                message = self.env._(
+                    "Cash book line of %(date)s (%(type)s): choose the supplier. Exact Online "
+                    "books the payment on the supplier's account.",
+                    date=format_date(self.env, line.date),
+                    type=labels[line.exact_cash_type],
+                )
+            raise ValidationError(message)
+
     # ------------------------------------------------------------------
     # Locks
     # ------------------------------------------------------------------
 
+    def _exact_check_coda_start(self):
+        """Refuse lines dated before "Send CODA from" in a cash book that sends CODA files:
+        such a line would never reach Exact Online."""
+        for line in self.sudo():
+            journal = line.journal_id
+            start = journal.exact_coda_start_date
+            if (
+                journal.type != "cash"
+                or not start
+                or not (journal.exact_coda_activated or journal.exact_send_coda)
+                or not line.date
+                or line.date >= start
+            ):
+                continue
+            raise UserError(
+                self.env._(
+                    "The cash book of %(journal)s sends its lines to Exact Online from %(start)s "
+                    "on (\"Send CODA from\"): a line dated %(date)s would never reach Exact "
+                    "Online. Date it %(start)s or later; an accounting administrator can move "
+                    "\"Send CODA from\" back on the journal's Exact Online tab.",
+                    journal=journal.display_name,
+                    start=format_date(self.env, start),
+                    date=format_date(self.env, line.date),
+                )
+            )
+
     def _exact_check_closed_dates(self):
         """Refuse lines dated inside a cash period already closed for CODA."""
         Statement = self.env["account.bank.statement"]
-        for journal in self.journal_id.filtered(lambda j: j.type == "cash"):
+        for journal in self.sudo().journal_id.filtered(lambda j: j.type == "cash"):
             closed = Statement._exact_last_closed(journal)
             if not closed:
                 continue
-            lines = self.filtered(lambda line, j=journal: line.journal_id == j)
+            lines = self.sudo().filtered(lambda line, j=journal: line.journal_id == j)
             bad = lines.filtered(
                 lambda line, c=closed: line.date
                 and line.date <= c.exact_period_end
@@ -248,7 +336,7 @@ class AccountBankStatementLine(models.Model):
                 )
 
     def _exact_check_not_sent(self):
-        locked = self.filtered(lambda line: line.statement_id.exact_locked)
+        locked = self.sudo().filtered(lambda line: line.statement_id.exact_locked)
         if locked:
             statement = locked.statement_id[:1]
             raise UserError(
@@ -267,11 +355,16 @@ class AccountBankStatementLine(models.Model):
 
     @api.model
     def _exact_split_amounts(self, vals):
-        """Turn In/Out into the signed ``amount`` (the move is built from it at create)."""
+        """Turn In/Out into the signed ``amount`` (the move is built from it at create).
+
+        A line with both an amount in and an amount out is refused (never netted).
+        """
         if "exact_amount_in" in vals or "exact_amount_out" in vals:
             vals = dict(vals)
             amount_in = vals.pop("exact_amount_in", 0.0) or 0.0
             amount_out = vals.pop("exact_amount_out", 0.0) or 0.0
+            if amount_in and amount_out:
+                raise ValidationError(self._exact_in_and_out_message())
             if amount_in or amount_out or "amount" not in vals:
                 vals["amount"] = amount_in - amount_out
         return vals
@@ -284,10 +377,11 @@ class AccountBankStatementLine(models.Model):
                 # The label (move line names, other screens) is the CODA communication.
                 vals["payment_ref"] = self.browse()._exact_build_communication(vals)
         lines = super().create(vals_list)
-        for line in lines.filtered(lambda rec: rec.exact_cash_type and not rec.payment_ref):
+        for line in lines.sudo().filtered(lambda rec: rec.exact_cash_type and not rec.payment_ref):
             line.payment_ref = line._exact_build_communication()
         lines._exact_check_not_sent()
         lines._exact_check_closed_dates()
+        lines._exact_check_coda_start()
         return lines
 
     def write(self, vals):
@@ -301,13 +395,13 @@ class AccountBankStatementLine(models.Model):
         if (
             "payment_ref" not in vals
             and any(name in vals for name in COMMUNICATION_FIELDS)
-            and (self.filtered("exact_cash_type") or vals.get("exact_cash_type"))
+            and (self.sudo().filtered("exact_cash_type") or vals.get("exact_cash_type"))
         ):
             result = True
             for line in self:
                 line_vals = dict(vals)
-                if line_vals.get("exact_cash_type", line.exact_cash_type):
-                    line_vals["payment_ref"] = line._exact_build_communication(line_vals)
+                if line_vals.get("exact_cash_type", line.sudo().exact_cash_type):
+                    line_vals["payment_ref"] = line.sudo()._exact_build_communication(line_vals)
                 result = super(AccountBankStatementLine, line).write(line_vals) and result
         else:
             result = super().write(vals)
@@ -315,12 +409,28 @@ class AccountBankStatementLine(models.Model):
             self._exact_check_closed_dates()
         if "exact_split_ids" in vals:
             self._exact_refresh_communication()
+        if {"date", "journal_id"}.intersection(vals):
+            self._exact_check_coda_start()
         return result
 
     def unlink(self):
         self._exact_check_not_sent()
         self._exact_receipts_check_generated()
         return super().unlink()
+
+    # ------------------------------------------------------------------
+    # Cash book buttons
+    # ------------------------------------------------------------------
+
+    @api.model
+    def action_exact_close_now(self):
+        """"Close and send now" of the cash book: close the current period today."""
+        journal = self.env["account.journal"].browse(
+            self.env.context.get("default_journal_id") or self.journal_id[:1].id
+        )
+        if not journal:
+            raise UserError(self.env._("Open the cash book of one cash journal first."))
+        return journal.action_exact_close_now()
 
     # ------------------------------------------------------------------
     # CODA

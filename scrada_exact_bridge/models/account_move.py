@@ -8,6 +8,9 @@ import logging
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .groups import ACCOUNTING
 
 _logger = logging.getLogger(__name__)
 
@@ -20,16 +23,20 @@ class AccountMove(models.Model):
     exact_delivery_count = fields.Integer(
         string="Exact Online deliveries",
         compute="_compute_exact_delivery",
+        groups=ACCOUNTING,
     )
     exact_delivery_state = fields.Selection(
         selection="_exact_delivery_state_selection",
         string="Exact Online",
         compute="_compute_exact_delivery",
+        search="_search_exact_delivery_state",
+        groups=ACCOUNTING,
         help="State of the latest delivery of this document to the Exact Online mailbox.",
     )
     exact_delivery_error = fields.Text(
         string="Exact Online error",
         compute="_compute_exact_delivery",
+        groups=ACCOUNTING,
     )
 
     # ------------------------------------------------------------------
@@ -65,9 +72,56 @@ class AccountMove(models.Model):
 
     @api.model
     def _exact_delivery_state_selection(self):
-        return self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
+        """The delivery states, labelled for the invoice ("Exact Online: sent", not a bare
+        "Sent", which reads as "sent to the customer")."""
+        labels = {
+            "pending": self.env._("Exact Online: pending"),
+            "sending": self.env._("Exact Online: sending"),
+            "sent": self.env._("Exact Online: sent"),
+            "failed": self.env._("Exact Online: failed"),
+            "cancelled": self.env._("Exact Online: cancelled"),
+        }
+        states = self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
             self.env
         )
+        return [
+            (key, labels.get(key) or self.env._("Exact Online: %(state)s", state=label))
+            for key, label in states
+        ]
+
+    def _search_exact_delivery_state(self, operator, value):
+        """Search on the state of each document's latest delivery (False: none)."""
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(self.env._("Unsupported search on the Exact Online status."))
+        self.env["exact.mailbox.delivery"].flush_model(["move_id", "state"])
+        values = list(value) if isinstance(value, (list, tuple)) else [value]
+        states = [state for state in values if state]
+        latest = SQL(
+            "(SELECT latest.move_id FROM (SELECT DISTINCT ON (move_id) move_id, state "
+            "FROM exact_mailbox_delivery WHERE move_id IS NOT NULL "
+            "ORDER BY move_id, id DESC) latest WHERE latest.state IN %s)",
+            tuple(states) or (None,),
+        )
+        domain = [("id", "in", latest)]
+        if len(states) < len(values):  # False: documents without any delivery
+            delivered = SQL(
+                "(SELECT move_id FROM exact_mailbox_delivery WHERE move_id IS NOT NULL)"
+            )
+            domain = ["|", *domain, ("id", "not in", delivered)]
+        if operator in ("!=", "not in"):
+            domain = ["!", *domain] if len(domain) == 1 else ["!", "|", *domain[1:]]
+        return domain
+
+    def _compute_show_reset_to_draft_button(self):
+        """No "Reset to Draft" once the document is (being) delivered to Exact Online: the
+        button would only fail (see ``button_draft``)."""
+        super()._compute_show_reset_to_draft_button()
+        shown = self.filtered("show_reset_to_draft_button")
+        if not shown:
+            return
+        delivered = shown._exact_deliveries().filtered(lambda d: d.state in ("sent", "sending"))
+        for move in shown.filtered(lambda m: m in delivered.move_id):
+            move.show_reset_to_draft_button = False
 
     def _exact_deliveries(self):
         """All deliveries of these moves (sudo), newest first."""
@@ -94,6 +148,8 @@ class AccountMove(models.Model):
 
     def action_exact_open_deliveries(self):
         self.ensure_one()
+        self.check_access("read")
+        self.env["exact.mailbox.delivery"].check_access("read")
         deliveries = self._exact_deliveries()
         action = {
             "type": "ir.actions.act_window",
@@ -126,7 +182,7 @@ class AccountMove(models.Model):
     @api.onchange("journal_id")
     def _onchange_journal_exact_receipts_partner(self):
         for move in self:
-            partner = move.journal_id.exact_receipts_partner_id
+            partner = move.journal_id.sudo().exact_receipts_partner_id
             if move.move_type in EXACT_MOVE_TYPES and partner and not move.partner_id:
                 move.partner_id = partner
 
@@ -138,8 +194,8 @@ class AccountMove(models.Model):
         """The moves of ``self`` that go to Exact Online."""
         return self.filtered(
             lambda move: move.move_type in EXACT_MOVE_TYPES
-            and move.journal_id.exact_send_invoices
-            and move.company_id.exact_enabled
+            and move.sudo().journal_id.exact_send_invoices
+            and move.sudo().company_id.exact_enabled
         )
 
     def _exact_setup_problems(self):

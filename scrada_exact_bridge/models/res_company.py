@@ -3,12 +3,14 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
 from ..lib import mailbox as mailbox_lib
+from .groups import COMPANY_SETTINGS
 
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
     exact_enabled = fields.Boolean(
+        groups=COMPANY_SETTINGS,
         string="Exact Online",
         help="Activate the link with Exact Online: posted invoices of flagged "
         "daily-receipts journals and closed statements of flagged cash journals "
@@ -16,6 +18,7 @@ class ResCompany(models.Model):
         "Deactivating pauses deliveries; nothing already queued is lost.",
     )
     exact_sender_email = fields.Char(
+        groups=COMPANY_SETTINGS,
         string="Exact Online sender address",
         help="Every document is e-mailed from this address. Exact Online only "
         "accepts mail from addresses on the \"Allowed senders\" list of the "
@@ -24,12 +27,14 @@ class ResCompany(models.Model):
         "lands in \"Blocked e-mails\" without warning.",
     )
     exact_responsible_id = fields.Many2one(
+        groups=COMPANY_SETTINGS,
         comodel_name="res.users",
         string="Exact Online responsible",
         help="Accountant who gets an activity when a document cannot be delivered to "
         "Exact Online. When empty, the first accounting administrator of the company.",
     )
     exact_max_attempts = fields.Integer(
+        groups=COMPANY_SETTINGS,
         string="Exact Online delivery attempts",
         default=5,
         help="How many times a delivery is tried when the mail server cannot be "
@@ -38,7 +43,7 @@ class ResCompany(models.Model):
 
     @api.constrains("exact_enabled", "exact_sender_email")
     def _check_exact_sender_email(self):
-        for company in self:
+        for company in self.sudo():
             if company.exact_enabled and not company.exact_sender_email:
                 raise ValidationError(
                     self.env._(
@@ -64,8 +69,8 @@ class ResCompany(models.Model):
     def _exact_responsible_user(self):
         """The user who must act on failed deliveries of this company."""
         self.ensure_one()
-        if self.exact_responsible_id:
-            return self.exact_responsible_id
+        if self.sudo().exact_responsible_id:
+            return self.sudo().exact_responsible_id
         managers = self.env.ref("account.group_account_manager").sudo().users.filtered(
             lambda user: self in user.company_ids and not user.share
         )
@@ -73,7 +78,7 @@ class ResCompany(models.Model):
 
     @api.constrains("exact_max_attempts")
     def _check_exact_max_attempts(self):
-        for company in self:
+        for company in self.sudo():
             if company.exact_max_attempts < 1:
                 raise ValidationError(
                     self.env._("The number of Exact Online delivery attempts must be at least 1.")

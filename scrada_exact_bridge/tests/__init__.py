@@ -8,3 +8,8 @@ from . import test_receipts_rules
 from . import test_receipts_flow
 from . import test_receipts_tours
 from . import test_receipts_security
+from . import test_coda_switch
+from . import test_cash_iban
+from . import test_cash_book_screens
+from . import test_invoice_status
+from . import test_security

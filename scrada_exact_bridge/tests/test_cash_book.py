@@ -38,6 +38,16 @@ def parse_strict(raw):
     return parsed.statements[0]
 
 
+def corrupt_iban(journal, number):
+    """Write a wrong IBAN behind the ORM's back (the ORM refuses it)."""
+    bank = journal.bank_account_id
+    journal.env.cr.execute(
+        "UPDATE res_partner_bank SET acc_number = %s, sanitized_acc_number = %s WHERE id = %s",
+        [number, number, bank.id],
+    )
+    bank.invalidate_recordset(["acc_number", "sanitized_acc_number"])
+
+
 @tagged("post_install", "-at_install")
 class TestCashBook(ExactCommon):
     @classmethod
@@ -67,6 +77,9 @@ class TestCashBook(ExactCommon):
 
     def _close(self, today):
         return self.Statement._cron_exact_close_periods(today=today)
+
+    def _corrupt_iban(self, journal, number):
+        corrupt_iban(journal, number)
 
     def _statements(self, journal=None):
         return self.Statement.search(
@@ -129,10 +142,10 @@ class TestCashBook(ExactCommon):
         self.assertEqual(out.payment_ref, "CB/PRTA/storting")
 
     def test_direction_of_type(self):
-        with self.assertRaises(ValidationError):
-            self._line(date(2025, 3, 3), -10, "customer_payment")
-        with self.assertRaises(ValidationError):
-            self._line(date(2025, 3, 3), 10, "supplier_payment")
+        with self.assertRaisesRegex(ValidationError, "coming in"):
+            self._line(date(2025, 3, 3), -10, "customer_payment", partner_id=self.customer.id)
+        with self.assertRaisesRegex(ValidationError, "going out"):
+            self._line(date(2025, 3, 3), 10, "supplier_payment", partner_id=self.supplier.id)
         with self.assertRaises(ValidationError):
             self._line(date(2025, 3, 3), 0, "cash_difference")
         self._line(date(2025, 3, 3), -1, "cash_difference")
@@ -364,7 +377,11 @@ class TestCashBook(ExactCommon):
         self._line(d1, 10, "bank_to_cash")
         self._close(today=d1 + timedelta(days=1))
         statement = self._statements()
-        self.cash_journal.bank_account_id.acc_number = "BE83138811735116"
+        # the ORM refuses a wrong IBAN on the cash book's account ...
+        with self.assertRaisesRegex(ValidationError, "not a valid IBAN"):
+            self.cash_journal.bank_account_id.acc_number = "BE83138811735116"
+        # ... one written behind its back (SQL, data from before the addon) stops the file
+        self._corrupt_iban(self.cash_journal, "BE83138811735116")
         with self.assertRaisesRegex(UserError, "not a valid IBAN"):
             statement._exact_prepare_file()
         self.env.cr.execute(
@@ -578,7 +595,7 @@ class TestCashBookEndToEnd(ExactCommon):
                 "exact_amount_in": 50,
             }
         )
-        self.cash_journal.bank_account_id.acc_number = "BE83138811735116"  # bad check digits
+        corrupt_iban(self.cash_journal, "BE83138811735116")  # bad check digits, behind the ORM
         self.sink.clear()
         self._run_crons()
         delivery = self.env["exact.mailbox.delivery"].search(
