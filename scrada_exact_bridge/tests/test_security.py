@@ -234,8 +234,16 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
         )
         wizard = env["exact.setup.wizard"].with_user(cls.users["manager_a"]).create({})
         settings = env["res.config.settings"].create({})
-        bank_setup = env["account.setup.bank.manual.config"].create(
-            {"acc_number": "NL91ABNA0417164300", "bank_id": False, "bank_bic": False}
+        # Odoo's bank set-up wizard of company A, on a bank journal of company A (its default
+        # journal would be the first bank journal without account of whatever env.company is)
+        bank_journal = env["account.journal"].create(
+            {"name": "Bank set-up", "code": "BSET", "type": "bank", "company_id": cls.company.id}
+        )
+        bank_setup = (
+            env["account.setup.bank.manual.config"]
+            .with_company(cls.company)
+            .with_context(linked_journal_id=bank_journal.id)
+            .create({"acc_number": "NL91ABNA0417164300", "bank_id": False, "bank_bic": False})
         )
         return {
             "invoice": invoice,
