@@ -393,15 +393,15 @@ class TestCashBook(ExactCommon):
             statement._exact_prepare_file()
 
     def test_large_day_in_one_statement(self):
-        """A busy day (600 movements, several create batches) closes into one valid file.
+        """A busy day (300 movements, two create batches) closes into one valid file.
 
         The sequence-number wrap after 9 999 movements is checked by the plain writer tests
         (tests/test_coda_writer.py); time and memory for 300 and 3 000 lines are measured by
         tools/bench.py, not here.
         """
         day = date(2025, 3, 3)
-        count = 600
-        chunk = 200
+        count = 300
+        chunk = 150
         for first in range(0, count, chunk):
             self.Line.create(
                 [
