@@ -21,6 +21,7 @@ from odoo.tools import float_repr, format_date
 
 from ..lib import communication as communication_lib
 from ..lib.coda import CodaError
+from . import internal_context as ctx
 from .groups import ACCOUNTING
 
 CASH_TYPES = [
@@ -386,7 +387,7 @@ class AccountBankStatementLine(models.Model):
 
     def write(self, vals):
         if "exact_split_ids" in vals:  # the split is checked once, after all its rows
-            self = self.with_context(exact_split_deferred=True)  # noqa: PLW0642
+            self = self.with_context(**ctx.flag(ctx.SPLIT_DEFERRED))  # noqa: PLW0642
         vals = self._exact_split_amounts(vals)
         if CODA_FIELDS.intersection(vals):
             self._exact_check_not_sent()
@@ -457,12 +458,13 @@ class AccountBankStatementLine(models.Model):
         "statement_line_id",
         string="Payment methods",
         copy=True,
+        groups=ACCOUNTING,
         help="Daily receipts only: the day's receipts per payment method (DR/DRIN: every "
         "method, adding up to the amount in; DR/DRPM: the non-cash methods, adding up to the "
         "amount out). Written into the CODA communication.",
     )
     exact_split_text = fields.Char(
-        string="Split", compute="_compute_exact_split_text",
+        string="Split", compute="_compute_exact_split_text", groups=ACCOUNTING,
         help="The payment methods of the line, as in its communication.",
     )
     exact_receipts_journal_id = fields.Many2one(
@@ -472,12 +474,14 @@ class AccountBankStatementLine(models.Model):
         copy=False,
         index="btree_not_null",
         check_company=True,
+        groups=ACCOUNTING,
         help="The daily-receipts book that made this line.",
     )
     exact_receipts_date = fields.Date(
         string="Receipts of",
         readonly=True,
         copy=False,
+        groups=ACCOUNTING,
         help="The day of the receipts (the line may be dated later when that day's cash "
         "period was already closed).",
     )
@@ -542,16 +546,16 @@ class AccountBankStatementLine(models.Model):
 
     def _exact_after_split_change(self):
         """After split rows changed on their own (not through the line's write)."""
-        if self.env.context.get("exact_split_deferred"):
+        if ctx.is_set(self.env, ctx.SPLIT_DEFERRED):
             return
         self._exact_refresh_communication()
         self._check_exact_split()
 
     def _exact_receipts_check_generated(self):
         """Lines a daily-receipts book made change only through the book (a correction)."""
-        if self.env.context.get("exact_receipts_system"):
+        if ctx.is_set(self.env, ctx.RECEIPTS_SYSTEM):
             return
-        generated = self.filtered("exact_receipts_journal_id")
+        generated = self.sudo().filtered("exact_receipts_journal_id")
         if generated:
             raise UserError(self.env._(
                 "This cash line was made by the daily-receipts book %(book)s from its entries of "
@@ -562,6 +566,7 @@ class AccountBankStatementLine(models.Model):
     def action_exact_split(self):
         """Open the line's payment-method split (cash book screen)."""
         self.ensure_one()
+        self.check_access("read")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Payment methods of %(line)s", line=self.exact_communication),

@@ -880,6 +880,7 @@ class AccountJournal(models.Model):
     # ------------------------------------------------------------------
 
     exact_receipts_book = fields.Boolean(
+        groups=ACCOUNTING,
         string="Daily-receipts book",
         tracking=True,
         help="The shop enters its receipts of each day in this journal's book (per VAT "
@@ -887,13 +888,14 @@ class AccountJournal(models.Model):
         "period and, with a linked cash journal, feeds the cash book.",
     )
     exact_receipts_category_ids = fields.One2many(
-        "exact.receipts.category", "journal_id", string="VAT categories"
+        "exact.receipts.category", "journal_id", string="VAT categories", groups=ACCOUNTING
     )
     exact_receipts_method_ids = fields.One2many(
-        "exact.receipts.payment.method", "journal_id", string="Payment methods"
+        "exact.receipts.payment.method", "journal_id", string="Payment methods", groups=ACCOUNTING
     )
     exact_receipts_cash_journal_id = fields.Many2one(
         "account.journal",
+        groups=ACCOUNTING,
         string="Cash book",
         check_company=True,
         domain="[('type', '=', 'cash')]",
@@ -902,6 +904,7 @@ class AccountJournal(models.Model):
         "non-cash part back (DR/DRPM). Payment methods other than cash need it.",
     )
     exact_receipts_period = fields.Selection(
+        groups=ACCOUNTING,
         selection=[("day", "Day"), ("week", "Week"), ("month", "Month")],
         string="Invoice period",
         default="month",
@@ -910,12 +913,14 @@ class AccountJournal(models.Model):
         "and each of its days has an entry.",
     )
     exact_receipts_start_date = fields.Date(
+        groups=ACCOUNTING,
         string="Book starts on",
         tracking=True,
         help="The first day of the book: every day from then on needs an entry.",
     )
     exact_receipts_user_id = fields.Many2one(
         "res.users",
+        groups=ACCOUNTING,
         string="Responsible",
         domain="[('share', '=', False)]",
         help="Receives an e-mail when a day has no entry.",
@@ -925,30 +930,35 @@ class AccountJournal(models.Model):
         "exact_receipts_journal_clerk_rel",
         "journal_id",
         "user_id",
+        groups=ACCOUNTING,
         string="Receipts clerks",
         domain="[('share', '=', False)]",
         help="Users of the group \"Receipts clerk\" who enter today's receipts in this book.",
     )
     exact_receipts_invoiced_until = fields.Date(
+        groups=ACCOUNTING,
         string="Invoiced until",
         readonly=True,
         copy=False,
         help="Last day of the last period handled by the daily-receipts invoices.",
     )
-    exact_receipts_reminded_date = fields.Date(readonly=True, copy=False)
+    exact_receipts_reminded_date = fields.Date(groups=ACCOUNTING, readonly=True, copy=False)
     exact_receipts_error = fields.Char(
+        groups=ACCOUNTING,
         string="Daily-receipts problem",
         readonly=True,
         copy=False,
         help="Why the last end-of-day run could not finish for this book.",
     )
     exact_receipts_last_date = fields.Date(
-        string="Last entry", compute="_compute_exact_receipts_status"
+        groups=ACCOUNTING, string="Last entry", compute="_compute_exact_receipts_status"
     )
     exact_receipts_missing_count = fields.Integer(
-        string="Days without entry", compute="_compute_exact_receipts_status"
+        groups=ACCOUNTING, string="Days without entry", compute="_compute_exact_receipts_status"
     )
-    exact_receipts_warning = fields.Char(compute="_compute_exact_receipts_status")
+    exact_receipts_warning = fields.Char(
+        groups=ACCOUNTING, compute="_compute_exact_receipts_status"
+    )
 
     @api.depends("exact_receipts_book", "exact_receipts_start_date")
     def _compute_exact_receipts_status(self):
@@ -972,7 +982,7 @@ class AccountJournal(models.Model):
         "exact_receipts_cash_journal_id",
     )
     def _check_exact_receipts_book(self):
-        for journal in self.filtered("exact_receipts_book"):
+        for journal in self.sudo().filtered("exact_receipts_book"):
             name = journal.display_name
             problems = []
             if journal.type != "sale":
@@ -1009,7 +1019,7 @@ class AccountJournal(models.Model):
 
     @api.constrains("exact_receipts_start_date")
     def _check_exact_receipts_start(self):
-        for journal in self.filtered("exact_receipts_book"):
+        for journal in self.sudo().filtered("exact_receipts_book"):
             first = self.env["exact.receipts.entry"].sudo().search(
                 [("journal_id", "=", journal.id), ("state", "in", ("open", "final"))],
                 order="date", limit=1)
@@ -1027,7 +1037,7 @@ class AccountJournal(models.Model):
 
     def _exact_receipts_setup(self):
         """A new book gets its cash method and one VAT category per Belgian rate."""
-        for book in self.filtered(lambda j: j.exact_receipts_book and j.type == "sale"):
+        for book in self.sudo().filtered(lambda j: j.exact_receipts_book and j.type == "sale"):
             journal = book.sudo()
             company = journal.company_id
             lang = company.partner_id.lang or self.env.lang or "en_US"
@@ -1072,12 +1082,16 @@ class AccountJournal(models.Model):
     def action_exact_receipts_enter(self):
         """The entry form on today, for this book."""
         self.ensure_one()
+        self.check_access("read")
+        self.env["exact.receipts.entry"].check_access("create")
         action = self._exact_receipts_action("scrada_exact_bridge.action_exact_receipts_enter")
         action["name"] = self.env._("Receipts of %(book)s", book=self.name)
         return action
 
     def action_exact_receipts_entries(self):
         self.ensure_one()
+        self.check_access("read")
+        self.env["exact.receipts.entry"].check_access("read")
         action = self._exact_receipts_action("scrada_exact_bridge.action_exact_receipts_entries")
         action["domain"] = [("journal_id", "=", self.id)]
         return action
@@ -1085,6 +1099,8 @@ class AccountJournal(models.Model):
     def action_exact_receipts_check_chain(self):
         """Recompute the book's hash chain and say whether it is intact."""
         self.ensure_one()
+        self.check_access("read")
+        self.env["exact.receipts.entry"].check_access("read")
         if not self.exact_receipts_book:
             raise UserError(self.env._("%(journal)s is not a daily-receipts book.",
                                        journal=self.display_name))
@@ -1102,6 +1118,8 @@ class AccountJournal(models.Model):
 
     def action_exact_receipts_legal_book(self):
         self.ensure_one()
+        self.check_access("read")
+        self.env["exact.receipts.book.report"].check_access("create")
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "scrada_exact_bridge.action_exact_receipts_book_report")
         action["context"] = {"default_journal_id": self.id}

@@ -417,7 +417,7 @@ class AccountMove(models.Model):
         "invoice_id",
         string="Daily-receipts entries",
         readonly=True,
-        groups="account.group_account_invoice,account.group_account_readonly",
+        groups=ACCOUNTING,
     )
 
     def _exact_receipts_reconcile(self):

@@ -31,6 +31,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL, float_repr, format_date, formataddr
 
 from ..lib import receipts as receipts_lib
+from . import internal_context as ctx
 
 _logger = logging.getLogger(__name__)
 DEFAULT_TZ = "Europe/Brussels"
@@ -171,6 +172,7 @@ class ExactReceiptsBook(models.AbstractModel):
         Days are written in order and only while the book has no gap before them (a gap
         must be filled first, then the plan continues).
         """
+        book = book.sudo()  # also run for a receipts clerk's entry (no access to journals)
         today = today or self._exact_today(book)
         Entry = self.env["exact.receipts.entry"].sudo()
         plans = Entry.search(
@@ -187,7 +189,7 @@ class ExactReceiptsBook(models.AbstractModel):
                     continue
                 if receipts_lib.missing_days(covered, start, day - timedelta(days=1)):
                     break  # a gap before this day: the person fills it first
-                written |= Entry.with_context(exact_receipts_system=True).create(
+                written |= Entry.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).create(
                     {
                         "journal_id": book.id,
                         "entry_type": "closed",
@@ -203,7 +205,7 @@ class ExactReceiptsBook(models.AbstractModel):
             if last_day < today and all(
                 day in covered for day in receipts_lib.days_between(plan.date, last_day)
             ):
-                plan.with_context(exact_receipts_system=True).state = "done"
+                plan.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).state = "done"
         return written
 
     # ------------------------------------------------------------------
@@ -221,7 +223,7 @@ class ExactReceiptsBook(models.AbstractModel):
             )
         )
         if entries:
-            entries.with_context(exact_receipts_system=True).write({"state": "final"})
+            entries.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).write({"state": "final"})
             self._exact_hash_entries(entries)
         return entries
 
@@ -235,7 +237,8 @@ class ExactReceiptsBook(models.AbstractModel):
         entries = (
             entries.sudo().filtered(lambda e: not e.entry_hash).sorted(lambda e: (e.date, e.id))
         )
-        Entry = self.env["exact.receipts.entry"].sudo().with_context(exact_receipts_system=True)
+        system = ctx.flag(ctx.RECEIPTS_SYSTEM)
+        Entry = self.env["exact.receipts.entry"].sudo().with_context(**system)
         for book in entries.journal_id:
             self.env.cr.execute(
                 SQL("SELECT id FROM account_journal WHERE id = %s FOR UPDATE", book.id)
@@ -248,9 +251,9 @@ class ExactReceiptsBook(models.AbstractModel):
             number, previous = last.sequence_number, last.entry_hash or ""
             for entry in entries.filtered(lambda e, b=book: e.journal_id == b):
                 number += 1
-                entry.with_context(exact_receipts_system=True).write({"sequence_number": number})
+                entry.with_context(**system).write({"sequence_number": number})
                 digest = receipts_lib.chain_hash(previous, entry._exact_hash_content())
-                entry.with_context(exact_receipts_system=True).write(
+                entry.with_context(**system).write(
                     {"hash_previous": previous, "entry_hash": digest}
                 )
                 previous = digest
@@ -362,7 +365,7 @@ class ExactReceiptsBook(models.AbstractModel):
         if not entries:
             return self.env["account.bank.statement.line"]
         if not cash_journal:
-            entries.with_context(exact_receipts_system=True).write({"cash_done": True})
+            entries.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).write({"cash_done": True})
             return self.env["account.bank.statement.line"]
         per_day = defaultdict(lambda: Entry)
         for entry in entries:
@@ -370,7 +373,7 @@ class ExactReceiptsBook(models.AbstractModel):
         lines = self.env["account.bank.statement.line"]
         for day, day_entries in sorted(per_day.items()):
             day_lines = self._exact_cash_lines(book, day, day_entries)
-            day_entries.with_context(exact_receipts_system=True).write(
+            day_entries.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).write(
                 {"cash_done": True, "cash_line_ids": [fields.Command.set(day_lines.ids)]}
             )
             lines |= day_lines
@@ -457,7 +460,7 @@ class ExactReceiptsBook(models.AbstractModel):
             )
         if not values:
             return Line
-        return Line.with_context(exact_receipts_system=True).create(values)
+        return Line.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).create(values)
 
     # ------------------------------------------------------------------
     # 4. Daily-receipts invoices
@@ -583,7 +586,7 @@ class ExactReceiptsBook(models.AbstractModel):
                     entries=float_repr(grand_total, 2),
                 )
             )
-        to_invoice.with_context(exact_receipts_system=True).write({"invoice_id": invoice.id})
+        to_invoice.with_context(**ctx.flag(ctx.RECEIPTS_SYSTEM)).write({"invoice_id": invoice.id})
         invoice.action_post()
         invoice._exact_receipts_reconcile()
         return invoice

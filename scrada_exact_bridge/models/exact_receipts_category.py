@@ -11,6 +11,8 @@ name and tax (the legal book and the hash chain refer to it); it can be archived
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .groups import ACCOUNTING
+
 LOCKED_WHEN_USED = ("name", "tax_id", "journal_id")
 
 
@@ -46,7 +48,7 @@ class ExactReceiptsCategory(models.Model):
         string="Income account",
         check_company=True,
         domain="[('account_type', 'in', ('income', 'income_other'))]",
-        groups="account.group_account_invoice,account.group_account_readonly",
+        groups=ACCOUNTING,
         help="Account of the invoice line of this category; empty: the journal's default "
         "income account.",
     )
@@ -56,7 +58,7 @@ class ExactReceiptsCategory(models.Model):
         readonly=True,
         copy=False,
         check_company=True,
-        groups="account.group_account_invoice,account.group_account_readonly",
+        groups=ACCOUNTING,
         help="The tax-included version of the sales tax, used on the daily-receipts invoices "
         "so that their totals equal the entered receipts to the cent. Made automatically "
         "with the same tax grids when the sales tax is not tax-included.",
@@ -83,7 +85,7 @@ class ExactReceiptsCategory(models.Model):
     @api.constrains("journal_id")
     def _check_exact_book(self):
         for category in self:
-            if not category.journal_id.exact_receipts_book:
+            if not category.journal_id.sudo().exact_receipts_book:
                 raise ValidationError(
                     self.env._(
                         'Journal %(journal)s is not a daily-receipts book: tick "Daily-receipts '

@@ -24,6 +24,8 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import float_repr, format_date
 
 from ..lib import receipts as receipts_lib
+from . import internal_context as ctx
+from .groups import ACCOUNTING
 
 ENTRY_TYPES = [
     ("general", "General (day total)"),
@@ -53,7 +55,6 @@ SYSTEM_FIELDS = frozenset(
 )
 #: Fields a plan (closing days planned ahead) may still change.
 PLAN_FIELDS = frozenset({"date_to", "reason", "note"})
-ACCOUNTING_GROUPS = "account.group_account_invoice,account.group_account_readonly"
 
 
 class ExactReceiptsEntry(models.Model):
@@ -137,7 +138,7 @@ class ExactReceiptsEntry(models.Model):
         copy=False,
         index="btree_not_null",
         check_company=True,
-        groups=ACCOUNTING_GROUPS,
+        groups=ACCOUNTING,
     )
     cash_line_ids = fields.Many2many(
         "account.bank.statement.line",
@@ -147,9 +148,9 @@ class ExactReceiptsEntry(models.Model):
         string="Cash book lines",
         readonly=True,
         copy=False,
-        groups=ACCOUNTING_GROUPS,
+        groups=ACCOUNTING,
     )
-    cash_done = fields.Boolean(readonly=True, copy=False, groups=ACCOUNTING_GROUPS)
+    cash_done = fields.Boolean(readonly=True, copy=False, groups=ACCOUNTING)
     sequence_number = fields.Integer(
         string="Number in the book",
         readonly=True,
@@ -157,13 +158,13 @@ class ExactReceiptsEntry(models.Model):
         help="Position of the entry in the book's hash chain (given when its day is over).",
     )
     hash_previous = fields.Char(
-        string="Hash of the previous entry", readonly=True, copy=False, groups=ACCOUNTING_GROUPS
+        string="Hash of the previous entry", readonly=True, copy=False, groups=ACCOUNTING
     )
     entry_hash = fields.Char(
         string="Hash",
         readonly=True,
         copy=False,
-        groups=ACCOUNTING_GROUPS,
+        groups=ACCOUNTING,
         help="sha256 of the previous entry's hash and of this entry's content.",
     )
     can_choose_book = fields.Boolean(compute="_compute_can_choose_book")
@@ -186,7 +187,7 @@ class ExactReceiptsEntry(models.Model):
     # ------------------------------------------------------------------
 
     def _exact_is_accountant(self):
-        return self.env.su or self.env.user.has_groups(ACCOUNTING_GROUPS)
+        return self.env.su or self.env.user.has_groups(ACCOUNTING)
 
     @api.model
     def _exact_user_books(self):
@@ -504,8 +505,8 @@ class ExactReceiptsEntry(models.Model):
 
     def _exact_after_lines_change(self):
         """After amount or payment lines changed on their own (not through the entry)."""
-        if self.env.context.get("exact_receipts_system") or self.env.context.get(
-            "exact_receipts_lines_deferred"
+        if ctx.is_set(self.env, ctx.RECEIPTS_SYSTEM) or ctx.is_set(
+            self.env, ctx.RECEIPTS_LINES_DEFERRED
         ):
             return
         self._exact_check_amount_rules()
@@ -529,7 +530,9 @@ class ExactReceiptsEntry(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        system = self.env.context.get("exact_receipts_system")
+        self.check_access("create")  # before any rule: the rules' messages are for users
+        system = ctx.is_set(self.env, ctx.RECEIPTS_SYSTEM)
+        vals_list = [dict(vals) for vals in vals_list]  # the caller's values stay as they were
         Journal = self.env["account.journal"].sudo()
         for vals in vals_list:
             if not vals.get("journal_id"):
@@ -549,7 +552,7 @@ class ExactReceiptsEntry(models.Model):
             else:
                 vals["state"] = "final" if day < today else "open"
         entries = super(
-            ExactReceiptsEntry, self.with_context(exact_receipts_entry_create=True)
+            ExactReceiptsEntry, self.with_context(**ctx.flag(ctx.RECEIPTS_ENTRY_CREATE))
         ).create(vals_list)
         entries = entries.with_env(self.env)
         entries._exact_check_rules()
@@ -563,7 +566,7 @@ class ExactReceiptsEntry(models.Model):
         return entries
 
     def write(self, vals):
-        if self.env.context.get("exact_receipts_system"):
+        if ctx.is_set(self.env, ctx.RECEIPTS_SYSTEM):
             return super().write(vals)
         for entry in self:
             if entry.state in ("planned", "done"):
@@ -584,7 +587,7 @@ class ExactReceiptsEntry(models.Model):
                 )
         self._exact_check_editable()
         if "amount_ids" in vals or "payment_ids" in vals:  # checked once, after every line
-            self = self.with_context(exact_receipts_lines_deferred=True)  # noqa: PLW0642
+            self = self.with_context(**ctx.flag(ctx.RECEIPTS_LINES_DEFERRED))  # noqa: PLW0642
         result = super().write(vals)
         plans = self.filtered(lambda e: e.state == "planned")
         if plans:
@@ -596,7 +599,7 @@ class ExactReceiptsEntry(models.Model):
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_final(self):
-        if self.env.context.get("exact_receipts_system"):
+        if ctx.is_set(self.env, ctx.RECEIPTS_SYSTEM):
             return
         self._exact_check_editable()
         if self.filtered(lambda e: e.state == "done"):
@@ -646,4 +649,7 @@ class ExactReceiptsEntry(models.Model):
 
     def action_open_invoice(self):
         self.ensure_one()
+        self.check_access("read")
+        # the field may be in the cache already (read by a rule as superuser): check it
+        self.check_field_access_rights("read", ["invoice_id"])
         return self.invoice_id._get_records_action() if self.invoice_id else False

@@ -4,6 +4,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+from . import internal_context as ctx
+
 
 class ExactReceiptsEntryAmount(models.Model):
     _name = "exact.receipts.entry.amount"
@@ -49,7 +51,7 @@ class ExactReceiptsEntryAmount(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        if not self.env.context.get("exact_receipts_entry_create"):
+        if not ctx.is_set(self.env, ctx.RECEIPTS_ENTRY_CREATE):
             lines.entry_id._exact_check_editable()
             lines.entry_id._exact_after_lines_change()
         return lines

@@ -59,7 +59,7 @@ class ExactReceiptsPaymentMethod(models.Model):
     @api.constrains("journal_id", "kind", "active")
     def _check_exact_method(self):
         for method in self:
-            book = method.journal_id
+            book = method.journal_id.sudo()
             if not book.exact_receipts_book:
                 raise ValidationError(
                     self.env._(
@@ -129,7 +129,7 @@ class ExactReceiptsPaymentMethod(models.Model):
     def _unlink_except_used_or_cash(self):
         used = self._exact_used_ids()
         for method in self:
-            if method.kind == "cash" and method.journal_id.exact_receipts_book:
+            if method.kind == "cash" and method.journal_id.sudo().exact_receipts_book:
                 raise UserError(
                     self.env._(
                         "The cash method of the book %(book)s always exists; it cannot be deleted.",

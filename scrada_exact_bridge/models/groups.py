@@ -2,9 +2,11 @@
 """Field-level ``groups`` of the fields the addon adds to Odoo's models (one definition).
 
 Portal users read their own invoices and internal users read companies and bank
-accounts: the addon's fields on those models (delivery state and error, the Exact
-Online settings) must not be readable by them. ``tests/test_security.py`` checks every
-added field against an explicit table.
+accounts (and, with other apps, journals): the addon's fields on those models (delivery
+state and error, the Exact Online settings, the cash book and the daily-receipts book)
+must not be readable by them, nor by receipts clerks, who enter receipts without any
+accounting right. ``tests/test_security.py`` checks every added field against an explicit
+table.
 """
 
 # Everybody who works in Invoicing / Accounting: billing users (and the accounting

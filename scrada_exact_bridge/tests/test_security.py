@@ -5,24 +5,33 @@ Data-driven: the addon's models and the fields it adds to Odoo's models are enum
 from ``ir.model`` / ``ir.model.fields`` (their ``ir.model.data`` rows of module
 scrada_exact_bridge), and so are the public ``action_*`` methods of the addon's classes.
 Each must have a row in the expectation tables below, or the test fails: a new model,
-field or button is never left unchecked. Every row is checked for five roles, through
+field or button is never left unchecked. Every row is checked for six roles, through
 the ORM and through JSON-RPC on the real HTTP server (``/web/dataset/call_kw``):
 
 * ``portal``: a portal user, the customer of the invoice;
 * ``internal``: an internal user with contact rights, without Invoicing;
 * ``billing``: Invoicing / Billing (the cash-book keeper);
 * ``manager_a``: Invoicing / Administrator of company A, which owns every record;
-* ``manager_b``: Invoicing / Administrator of company B only.
+* ``manager_b``: Invoicing / Administrator of company B only;
+* ``clerk``: Daily receipts / Receipts clerk of company A's daily-receipts book (shop staff,
+  no other group).
 
 "Allowed" means the call raised no AccessError (an action may still refuse for a business
-reason); "denied" means it raised an AccessError. Calls that are allowed run inside a
-savepoint that is rolled back, so one check never prepares the next.
+reason, e.g. a final entry never changes); "denied" means it raised an AccessError. Calls
+that are allowed run inside a savepoint that is rolled back, so one check never prepares the
+next. Reports (abstract ``report.*`` models) are rendered through the ORM and through
+``/report/html/...``.
 
-To add a model, field or button: add one row to ``MODELS``, ``FIELDS`` or ``ACTIONS``.
+To add a model, field or button: add one row to ``MODELS``, ``FIELDS`` or ``ACTIONS`` (and
+the record it is checked on to ``_make_records``, its values to ``WRITE_VALUES`` and
+``_create_values``). A model whose records differ for a role (today's entry and a final
+one) lists the other records under ``also``.
 """
 
+import copy
 import logging
 from contextlib import closing, contextmanager
+from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.addons.account.tests.common import AccountTestInvoicingHttpCommon
@@ -32,20 +41,28 @@ from odoo.tests.common import JsonRpcException
 from odoo.tools import mute_logger
 
 from .common import CASH_IBAN, CASH_MAILBOX, COMPANY_VALUES, SALES_MAILBOX, SENDER
+from .receipts_common import setup_book
 
 _logger = logging.getLogger(__name__)
 
 ADDON = "scrada_exact_bridge"
-ROLES = ("portal", "internal", "billing", "manager_a", "manager_b")
+ROLES = ("portal", "internal", "billing", "manager_a", "manager_b", "clerk")
 ACCOUNTING_A = frozenset({"billing", "manager_a"})  # who works in Invoicing in company A
+BOOK_A = ACCOUNTING_A | {"clerk"}  # who enters receipts in company A's book
 NOBODY = frozenset()
+# A final entry (its day is over) and its lines: accountants read it; their write and unlink
+# pass the access rules and are then refused by the entry's own rules (a final entry never
+# changes); the clerk sees no history.
+FINAL_ENTRY = {"read": ACCOUNTING_A, "write": ACCOUNTING_A, "unlink": ACCOUNTING_A}
 
 # ----------------------------------------------------------------------------------------
 # Expectations. One row per model / group of fields / button.
 # ----------------------------------------------------------------------------------------
 
 # The addon's own models. ``record``: the key of the record of company A to check on (see
-# ``_make_records``); ``create`` values are built by ``_create_values``.
+# ``_make_records``); ``create`` values are built by ``_create_values``; ``also``: other
+# records of the model with their own read / write / unlink expectations; ``report``: an
+# abstract report model, rendered on (record, who may).
 MODELS = {
     "exact.mailbox.delivery": {
         "record": "delivery",
@@ -70,6 +87,70 @@ MODELS = {
     },
     # an abstract builder (no table, no records): nothing to read or write
     "exact.edi.xml.ubl_bis3": {"abstract": True},
+    # --- the daily-receipts book -----------------------------------------------------
+    # the end-of-day work (no table; every method private)
+    "exact.receipts.book": {"abstract": True},
+    "exact.receipts.entry": {
+        "record": "entry",  # today's entry: open
+        "read": BOOK_A,
+        "write": BOOK_A,  # until midnight
+        "create": BOOK_A,  # the clerk: today's receipts of its own books only
+        "unlink": ACCOUNTING_A,  # the clerk never deletes
+        "also": {"entry_final": FINAL_ENTRY},  # yesterday's
+    },
+    "exact.receipts.entry.amount": {
+        "record": "entry_amount",
+        "read": BOOK_A,
+        "write": BOOK_A,
+        "create": BOOK_A,
+        "unlink": ACCOUNTING_A,
+        "also": {"entry_final_amount": FINAL_ENTRY},
+    },
+    "exact.receipts.entry.payment": {
+        "record": "entry_payment",
+        "read": BOOK_A,
+        "write": BOOK_A,
+        "create": BOOK_A,
+        "unlink": ACCOUNTING_A,
+        "also": {"entry_final_payment": FINAL_ENTRY},
+    },
+    # the book's settings: administrators; read by whoever enters receipts
+    "exact.receipts.category": {
+        "record": "category",
+        "read": BOOK_A,
+        "write": {"manager_a"},
+        "create": {"manager_a"},
+        "unlink": {"manager_a"},
+    },
+    "exact.receipts.payment.method": {
+        "record": "method",
+        "read": BOOK_A,
+        "write": {"manager_a"},
+        "create": {"manager_a"},
+        "unlink": {"manager_a"},
+    },
+    # the split of a cash line is part of the line: the cash book's keepers
+    "exact.cash.line.split": {
+        "record": "split",
+        "read": ACCOUNTING_A,
+        "write": ACCOUNTING_A,
+        "create": ACCOUNTING_A,
+        "unlink": ACCOUNTING_A,
+        # as the line itself: billing users change lines of cash journals only
+        "also": {"bank_split": {"read": ACCOUNTING_A, "write": NOBODY, "unlink": NOBODY}},
+    },
+    "exact.receipts.book.report": {
+        "record": "book_report",
+        "read": ACCOUNTING_A,
+        "write": ACCOUNTING_A,
+        "create": ACCOUNTING_A,
+        "unlink": ACCOUNTING_A,
+    },
+    # the legal book (PDF / HTML): whoever reads the book's journal
+    "report.scrada_exact_bridge.report_exact_receipts_book": {
+        "abstract": True,
+        "report": ("book", ACCOUNTING_A),
+    },
 }
 
 # Fields the addon adds to Odoo's models: who may read them.
@@ -112,6 +193,31 @@ FIELDS = [
         ACCOUNTING_A,
     ),
     ("account.bank.statement", MAIL_THREAD, "statement", ACCOUNTING_A),
+    # the daily-receipts book's settings and status on its sale journal
+    (
+        "account.journal",
+        (
+            "exact_receipts_book", "exact_receipts_category_ids", "exact_receipts_method_ids",
+            "exact_receipts_cash_journal_id", "exact_receipts_period",
+            "exact_receipts_start_date", "exact_receipts_user_id", "exact_receipts_clerk_ids",
+            "exact_receipts_invoiced_until", "exact_receipts_reminded_date",
+            "exact_receipts_error", "exact_receipts_last_date", "exact_receipts_missing_count",
+            "exact_receipts_warning",
+        ),
+        "book",
+        ACCOUNTING_A,  # not the clerk: it has no access to journals
+    ),
+    ("account.move", ("exact_receipts_entry_ids",), "invoice", ACCOUNTING_A),
+    # a daily-receipts cash line (split by payment method); the entries through its move
+    (
+        "account.bank.statement.line",
+        (
+            "exact_split_ids", "exact_split_text", "exact_receipts_journal_id",
+            "exact_receipts_date", "exact_receipts_entry_ids",
+        ),
+        "split_line",
+        ACCOUNTING_A,
+    ),
     (
         "account.bank.statement.line",
         (
@@ -129,7 +235,12 @@ FIELDS = [
     ),
     # Odoo's field, made a stored compute so that a cash book's account has a company:
     # readable as before by whoever reads the bank accounts of company A
-    ("res.partner.bank", ("company_id",), "cash_bank", {"internal", "billing", "manager_a"}),
+    (
+        "res.partner.bank",
+        ("company_id",),
+        "cash_bank",
+        {"internal", "billing", "manager_a", "clerk"},  # Odoo: every internal user of A
+    ),
     ("res.partner.bank", ("exact_cash_journal_ids",), "cash_bank", ACCOUNTING_A),
     # Odoo's bank set-up wizard is a res.partner.bank (``_inherits``) for administrators; a
     # bank account without company (Odoo's default) is shared by all companies
@@ -168,6 +279,32 @@ ACTIONS = {
     ("account.bank.statement", "action_exact_download_coda"): ("statement", ACCOUNTING_A),
     ("account.bank.statement.line", "action_exact_close_now"): (None, ACCOUNTING_A),
     ("res.config.settings", "action_exact_open_journals"): ("settings", NOBODY),
+    # the daily-receipts book: the journal's buttons and dashboard card are the accountants'
+    # (the clerk opens the entry form from its own menu)
+    ("account.journal", "action_exact_receipts_enter"): ("book", ACCOUNTING_A),
+    ("account.journal", "action_exact_receipts_entries"): ("book", ACCOUNTING_A),
+    ("account.journal", "action_exact_receipts_check_chain"): ("book", ACCOUNTING_A),
+    ("account.journal", "action_exact_receipts_legal_book"): ("book", ACCOUNTING_A),
+    # the clerk reads today's entry but not its invoice
+    ("exact.receipts.entry", "action_open_invoice"): ("entry", ACCOUNTING_A),
+    ("exact.receipts.book.report", "action_print"): ("book_report", ACCOUNTING_A),
+    ("exact.receipts.book.report", "action_export_xlsx"): ("book_report", ACCOUNTING_A),
+    ("account.bank.statement.line", "action_exact_split"): ("split_line", ACCOUNTING_A),
+}
+
+# ``write`` values per model: harmless on the records of ``_make_records`` (the amounts they
+# already have), so that an allowed write succeeds for every role that may write.
+WRITE_VALUES = {
+    "exact.mailbox.delivery": {"notes": "checked"},
+    "exact.setup.wizard": {"sender_email": "other@lab.example"},
+    "exact.setup.wizard.journal": {"mailbox": "z9@verkoop.exactonline.be"},
+    "exact.receipts.entry": {"note": "checked"},
+    "exact.receipts.entry.amount": {"amount": 100.0},
+    "exact.receipts.entry.payment": {"amount": 100.0},
+    "exact.receipts.category": {"sequence": 7},
+    "exact.receipts.payment.method": {"sequence": 7},
+    "exact.cash.line.split": {"sequence": 1},  # as it is: the line itself is not rewritten
+    "exact.receipts.book.report": {"date_to": "2026-01-31"},
 }
 
 
@@ -211,6 +348,9 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
                               [cls.company]),
             "manager_b": user("sec_manager_b", f"account.group_account_manager,{contacts}",
                               [cls.company_b]),
+            # shop staff: the clerk group only, listed on company A's book (_make_records)
+            "clerk": user("sec_clerk", "scrada_exact_bridge.group_exact_receipts_clerk",
+                          [cls.company]),
         }
 
     @classmethod
@@ -246,6 +386,7 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
             .create({"acc_number": "NL91ABNA0417164300", "bank_id": False, "bank_bic": False})
         )
         return {
+            **cls._make_receipts_records(),
             "invoice": invoice,
             "delivery": delivery,
             "cash_journal": cls.cash_journal,
@@ -257,6 +398,75 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
             "wizard_line": wizard.sudo().line_ids[:1],
             "settings": settings,
             "bank_setup": bank_setup,
+        }
+
+    @classmethod
+    def _make_receipts_records(cls):
+        """Company A's daily-receipts book (started yesterday, the clerk listed) with a final
+        entry of yesterday and an open one of today, a hand-made DR/DRIN cash line with its
+        split (and one on a bank journal), and the legal-book wizard."""
+        env = cls.env
+        book = env["account.journal"].create(
+            {"name": "Winkel", "code": "WNK", "type": "sale", "company_id": cls.company.id}
+        )
+        today = env["exact.receipts.book"]._exact_today(book)
+        setup_book(env, book, cls.cash_journal, today - timedelta(days=1))
+        book.exact_receipts_clerk_ids = cls.users["clerk"]
+        categories = book.exact_receipts_category_ids
+        cat21 = categories.filtered(lambda c: c.tax_id.amount == 21)
+        cash = book.exact_receipts_method_ids.filtered(lambda m: m.kind == "cash")
+        bancontact = book.exact_receipts_method_ids.filtered(lambda m: m.name == "Bancontact")
+
+        def entry(day, amount):
+            return env["exact.receipts.entry"].create(
+                {
+                    "journal_id": book.id,
+                    "date": day,
+                    "amount_ids": [Command.create({"category_id": cat21.id, "amount": amount})],
+                    "payment_ids": [Command.create({"method_id": cash.id, "amount": amount})],
+                }
+            )
+
+        final = entry(today - timedelta(days=1), 80.0)
+        current = entry(today, 100.0)
+        assert (final.state, current.state) == ("final", "open")
+
+        def split_line(journal):
+            return env["account.bank.statement.line"].create(
+                {
+                    "journal_id": journal.id,
+                    "date": today,
+                    "exact_cash_type": "receipts_day_total",
+                    "exact_amount_in": 80.0,
+                    "exact_split_ids": [
+                        Command.create({"name": "Contant geld", "amount": 50.0, "sequence": 1}),
+                        Command.create({"name": "Bancontact", "amount": 30.0, "sequence": 2}),
+                    ],
+                }
+            )
+
+        line = split_line(cls.cash_journal)
+        bank_line = split_line(cls.company_data["default_journal_bank"])
+        book_report = env["exact.receipts.book.report"].create(
+            {"journal_id": book.id, "date_from": today - timedelta(days=1), "date_to": today}
+        )
+        return {
+            "book": book,
+            "entry": current,
+            "entry_amount": current.amount_ids,
+            "entry_payment": current.payment_ids,
+            "entry_final": final,
+            "entry_final_amount": final.amount_ids,
+            "entry_final_payment": final.payment_ids,
+            "category": cat21,
+            "other_category": categories - cat21,
+            "method": bancontact,
+            "cash_method": cash,
+            "split_line": line,
+            "split": line.exact_split_ids[:1],
+            "bank_split": bank_line.exact_split_ids[:1],
+            "book_report": book_report,
+            "today": today,
         }
 
     # ------------------------------------------------------------------
@@ -335,6 +545,8 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
         for model, row in MODELS.items():
             if row.get("abstract"):
                 self.assertTrue(self.env[model]._abstract, model)
+            # a report model says who may render it
+            self.assertEqual(model.startswith("report."), "report" in row, model)
 
     # ------------------------------------------------------------------
     # the checks, through the ORM and through JSON-RPC
@@ -384,8 +596,9 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
         return True
 
     def _both(self, role, model, method, ids, *args, context=None):
-        orm = self._orm(role, model, method, ids, *args, context=context)
-        rpc = self._rpc(role, model, method, ids, *args, context=context)
+        # each call gets its own copy of the values (a create may change the dicts it gets)
+        orm = self._orm(role, model, method, ids, *copy.deepcopy(args), context=context)
+        rpc = self._rpc(role, model, method, ids, *copy.deepcopy(args), context=context)
         self.assertEqual(orm, rpc, f"ORM and JSON-RPC disagree: {model}.{method} as {role}")
         return orm
 
@@ -401,36 +614,109 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
         for model, row in MODELS.items():
             if row.get("abstract"):
                 continue
-            record = self.records[row["record"]]
-            for role in ROLES:
-                with self.subTest(model=model, role=role):
-                    self._check(row["read"], role, f"read {model}",
-                                self._both(role, model, "read", record.ids, ["display_name"]))
-                    self._check(row["write"], role, f"write {model}",
-                                self._both(role, model, "write", record.ids,
-                                           self._write_values(model)))
-                    self._check(row["unlink"], role, f"unlink {model}",
-                                self._both(role, model, "unlink", record.ids))
-                    self._check(row["create"], role, f"create {model}",
-                                self._both(role, model, "create", None,
-                                           self._create_values(model)))
+            checks = {row["record"]: row, **row.get("also", {})}
+            for record_key, expected in checks.items():
+                record = self.records[record_key]
+                self.assertTrue(record, record_key)
+                for role in ROLES:
+                    with self.subTest(model=model, record=record_key, role=role):
+                        self._check_record(model, record, role, expected, record_key)
+                        if "create" in expected:
+                            self._check(expected["create"], role, f"create {model}",
+                                        self._both(role, model, "create", None,
+                                                   self._create_values(model)))
 
-    def _write_values(self, model):
-        return {
-            "exact.mailbox.delivery": {"notes": "checked"},
-            "exact.setup.wizard": {"sender_email": "other@lab.example"},
-            "exact.setup.wizard.journal": {"mailbox": "z9@verkoop.exactonline.be"},
-        }[model]
+    def _check_record(self, model, record, role, expected, label):
+        self._check(expected["read"], role, f"read {model} ({label})",
+                    self._both(role, model, "read", record.ids, ["display_name"]))
+        self._check(expected["write"], role, f"write {model} ({label})",
+                    self._both(role, model, "write", record.ids, WRITE_VALUES[model]))
+        self._check(expected["unlink"], role, f"unlink {model} ({label})",
+                    self._both(role, model, "unlink", record.ids))
 
     def _create_values(self, model):
+        records = self.records
+        book, today = records["book"], records["today"]
         return {
             "exact.mailbox.delivery": {"document_type": "test", "company_id": self.company.id},
             "exact.setup.wizard": {},
             "exact.setup.wizard.journal": {
-                "wizard_id": self.records["wizard"].id,
+                "wizard_id": records["wizard"].id,
                 "journal_id": self.sale_journal.id,
             },
+            # today's receipts in company A's book
+            "exact.receipts.entry": {
+                "journal_id": book.id,
+                "date": str(today),
+                "amount_ids": [Command.create({"category_id": records["category"].id,
+                                               "amount": 10.0})],
+                "payment_ids": [Command.create({"method_id": records["cash_method"].id,
+                                                "amount": 10.0})],
+            },
+            # a category and a method today's entry does not have yet, at zero
+            "exact.receipts.entry.amount": {
+                "entry_id": records["entry"].id,
+                "category_id": records["other_category"][:1].id,
+                "amount": 0.0,
+            },
+            "exact.receipts.entry.payment": {
+                "entry_id": records["entry"].id,
+                "method_id": records["method"].id,
+                "amount": 0.0,
+            },
+            "exact.receipts.category": {
+                "journal_id": book.id,
+                "name": "Diensten 21 %",
+                "tax_id": records["category"].tax_id.id,
+            },
+            "exact.receipts.payment.method": {
+                "journal_id": book.id, "name": "Maaltijdcheques", "kind": "other",
+            },
+            "exact.cash.line.split": {
+                "statement_line_id": records["split_line"].id, "name": "Payconiq", "amount": 0.0,
+            },
+            "exact.receipts.book.report": {
+                "journal_id": book.id, "date_from": str(today), "date_to": str(today),
+            },
         }[model]
+
+    @mute_logger("odoo.http", "odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
+    def test_reports(self):
+        """Who may render the addon's reports, through the ORM and ``/report/html/...``."""
+        for model, row in MODELS.items():
+            if "report" not in row:
+                continue
+            report_name = model.removeprefix("report.")
+            record_key, allowed = row["report"]
+            record = self.records[record_key]
+            for role in ROLES:
+                with self.subTest(report=report_name, role=role):
+                    orm = self._render_orm(role, report_name, record)
+                    http = self._render_http(role, report_name, record)
+                    self.assertEqual(orm, http, f"ORM and HTTP disagree: {report_name} as {role}")
+                    self._check(allowed, role, f"render {report_name}", orm)
+
+    def _render_orm(self, role, report_name, record):
+        user = self.users[role]
+        Report = self.env["ir.actions.report"].with_user(user).with_context(
+            allowed_company_ids=user.company_ids.ids
+        )
+        with self._rolled_back():
+            try:
+                html = Report._render_qweb_html(report_name, record.ids)[0]
+            except AccessError:
+                return False
+        self.assertIn(record.display_name.encode(), html)
+        return True
+
+    def _render_http(self, role, report_name, record):
+        user = self.users[role]
+        self.authenticate(user.login, user.login)
+        self._session_role = role
+        with self._rolled_back():
+            response = self.url_open(f"/report/html/{report_name}/{record.id}")
+        self.assertIn(response.status_code, (200, 403), response.text[:500])
+        return response.status_code == 200
 
     @mute_logger("odoo.http", "odoo.addons.base.models.ir_model", "odoo.addons.base.models.ir_rule")
     def test_added_fields(self):
@@ -465,6 +751,51 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
                     else:
                         outcome = self._both(role, model, method, self.records[record_key].ids)
                     self._check(allowed, role, f"{model}.{method}", outcome)
+
+    @mute_logger("odoo.http")
+    def test_internal_flags_sent_by_a_client_do_not_count(self):
+        """The book's own writes skip its rules with internal context flags; the same keys
+        sent by a client over JSON-RPC are ignored: a billing user cannot change, delete or
+        add lines to a final entry, number an open one, or leave a cash line's split unequal
+        to its amount."""
+        records = self.records
+        final, entry = records["entry_final"], records["entry"]
+        flags = {
+            "exact_receipts_system": True,
+            "exact_receipts_entry_create": True,
+            "exact_receipts_lines_deferred": True,
+            "exact_split_deferred": True,
+        }
+        calls = [
+            ("exact.receipts.entry", "write", [final.ids, {"note": "rewritten"}]),
+            ("exact.receipts.entry", "unlink", [final.ids]),
+            ("exact.receipts.entry.amount", "create", [{
+                "entry_id": final.id,
+                "category_id": records["other_category"][:1].id,
+                "amount": 5.0,
+            }]),
+            ("exact.receipts.entry.amount", "write", [final.amount_ids.ids, {"amount": 1.0}]),
+            ("exact.receipts.entry", "write", [entry.ids, {"sequence_number": 99}]),
+            ("exact.receipts.entry.amount", "write", [entry.amount_ids.ids, {"amount": 1.0}]),
+            ("exact.cash.line.split", "write", [records["split"].ids, {"amount": 999.0}]),
+        ]
+        self.authenticate("sec_billing", "sec_billing")
+        self._session_role = "billing"
+        for model, method, args in calls:
+            with self.subTest(model=model, method=method), self._rolled_back():
+                with self.assertRaises(JsonRpcException) as refused:
+                    self.make_jsonrpc_request(
+                        "/web/dataset/call_kw",
+                        {"model": model, "method": method, "args": args,
+                         "kwargs": {"context": flags}},
+                    )
+                self.assertIn(
+                    str(refused.exception),
+                    ("odoo.exceptions.UserError", "odoo.exceptions.ValidationError"),
+                )
+        self.assertEqual(final.note, False)
+        self.assertEqual(final.amount_total, 80.0)
+        self.assertTrue(self.env["exact.receipts.book"]._exact_check_chain(records["book"])["ok"])
 
 
 def models_magic_fields():

@@ -41,7 +41,11 @@ class ExactReceiptsBookReport(models.TransientModel):
         return fields.Date.context_today(self).replace(day=1) - relativedelta(days=1)
 
     def _check_dates(self):
+        """The period is valid and the user may read the book (the company rule of the
+        wizard already keeps other companies' books out)."""
         self.ensure_one()
+        self.check_access("read")
+        self.journal_id.check_access("read")
         if self.date_to < self.date_from:
             raise UserError(self.env._("The end of the period comes before its start."))
 
