@@ -5,6 +5,7 @@ from odoo import api, fields, models
 from odoo.addons.base.models.res_bank import sanitize_account_number
 from odoo.exceptions import ValidationError
 
+from ..lib import delivery_states as states
 from ..lib import iban as iban_lib
 from ..lib import mailbox as mailbox_lib
 
@@ -322,9 +323,9 @@ class AccountJournal(models.Model):
                     journal.id, {"total": 0, "pending": 0, "failed": 0, "last": False}
                 )
                 entry["total"] += count
-                if state in ("pending", "sending"):
+                if state in states.TO_DO:
                     entry["pending"] += count
-                elif state == "failed":
+                elif state == states.FAILED:
                     entry["failed"] += count
                 if last_sent and (not entry["last"] or last_sent > entry["last"]):
                     entry["last"] = last_sent

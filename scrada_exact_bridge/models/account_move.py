@@ -9,6 +9,8 @@ import logging
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..lib import delivery_states as states
+
 _logger = logging.getLogger(__name__)
 
 EXACT_MOVE_TYPES = ("out_invoice", "out_refund")
@@ -223,7 +225,7 @@ class AccountMove(models.Model):
     def button_draft(self):
         self._exact_check_cash_lock()
         deliveries = self._exact_deliveries()
-        delivered = deliveries.filtered(lambda d: d.state in ("sent", "sending"))
+        delivered = deliveries.filtered(lambda d: d.state in states.DELIVERED_OR_ON_ITS_WAY)
         if delivered:
             raise UserError(self.env._(
                 "%(documents)s was already sent to Exact Online and cannot be reset to "
@@ -234,7 +236,7 @@ class AccountMove(models.Model):
         res = super().button_draft()
         # The document will change: its queued (or failed) file must never go out.
         # Posting it again queues a new delivery.
-        to_cancel = deliveries.filtered(lambda d: d.state in ("pending", "failed"))
+        to_cancel = deliveries.filtered(lambda d: d.state in states.CANCELLABLE)
         if to_cancel:
             to_cancel.action_cancel()
         return res
