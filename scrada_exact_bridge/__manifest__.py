@@ -18,6 +18,7 @@
         "security/ir.model.access.csv",
         "data/ir_cron.xml",
         "data/ir_cron_coda.xml",
+        "data/ir_cron_exact_status.xml",
         "views/exact_mailbox_delivery_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_journal_views.xml",
@@ -26,6 +27,7 @@
         "views/account_journal_dashboard_views.xml",
         "wizards/exact_setup_wizard_views.xml",
         "views/menus.xml",
+        "views/exact_online_connection_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -32,11 +32,14 @@ KIND_NO_SENDER_POSTBOX = "api_no_sender_postbox"  # the division's own postbox i
 KIND_NOT_FOUND = "api_not_found"  # 404
 KIND_REFUSED = "api_refused"  # another 4xx (400 bad request, 409, 413, ...)
 KIND_NOT_CONNECTED = "api_not_connected"  # no connection for the company
+KIND_TOO_EARLY = "api_too_early"  # a token renewal Exact found too early (clock skew)
 # Waits (not failures): see delivery_policy.Wait
 WAIT_RATE_LIMIT = "api_rate_limit"
 WAIT_CONNECTION_EXPIRED = "api_connection_expired"
 
-TRANSIENT_KINDS = frozenset({KIND_CONNECTION, KIND_TIMEOUT, KIND_SERVER, KIND_UNKNOWN})
+TRANSIENT_KINDS = frozenset(
+    {KIND_CONNECTION, KIND_TIMEOUT, KIND_SERVER, KIND_TOO_EARLY, KIND_UNKNOWN}
+)
 
 _FEATURE_WORDS = ("feature", "not licensed", "no license", "no licence", "module")
 _RECIPIENT_WORDS = ("recipientmailbox", "recipient mailbox", "recipient")

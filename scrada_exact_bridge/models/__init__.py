@@ -3,6 +3,9 @@ from . import res_config_settings
 from . import account_journal
 from . import exact_transport
 from . import exact_transport_email
+from . import exact_online_connection
+from . import exact_online_mailbox
+from . import exact_transport_api
 from . import exact_mailbox_delivery
 from . import mail_mail
 from . import account_move

@@ -175,7 +175,7 @@ class AccountMove(models.Model):
                 company=company.display_name,
                 fields=", ".join(missing),
             ))
-        if not company.exact_sender_email:
+        if not company.exact_sender_email and journal.exact_transport != "api":
             problems.append(self.env._(
                 "Company %(company)s has no Exact Online sender address. Enter it in "
                 "the Exact Online settings.",

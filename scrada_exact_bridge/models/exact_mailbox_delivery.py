@@ -56,6 +56,7 @@ from odoo.tools import SQL
 
 from ..lib import delivery_policy as policy
 from ..lib import delivery_states as states
+from ..lib import exact_codes
 from .exact_transport import TRANSPORT_SELECTION, DeliveryProblem
 
 _logger = logging.getLogger(__name__)
@@ -64,6 +65,8 @@ LIVE_STATES = states.LIVE
 STALE_SENDING = timedelta(minutes=15)
 DEFAULT_BATCH_SIZE = 20
 CRON_XMLID = "scrada_exact_bridge.ir_cron_exact_delivery"
+STATUS_POLL_DAYS = 30  # Exact's processing status is read for this long after sending
+STATUS_POLL_LIMIT = 500  # messages per status run (20 calls of 25)
 
 
 def _can_commit():
@@ -135,6 +138,34 @@ class ExactMailboxDelivery(models.Model):
     sent_date = fields.Datetime(readonly=True)
     next_attempt_date = fields.Datetime(readonly=True)
     sending_date = fields.Datetime(readonly=True)
+
+    # Exact Online API transport (see models/exact_transport_api.py)
+    exact_message_id = fields.Char(
+        string="Exact Online message ID", readonly=True, copy=False, index="btree_not_null",
+        help="ID of the message in Exact Online's postbox, stored as soon as it is known.",
+    )
+    exact_subject = fields.Char(
+        string="Exact Online subject", readonly=True, copy=False,
+        help="The unique subject of the message; once set, the message may exist in Exact "
+        "Online and is looked up by it before anything is created again.",
+    )
+    exact_send_number = fields.Integer(
+        default=1, readonly=True, copy=False,
+        help="1 for the first message, +1 for every Resend (part of the subject).",
+    )
+    exact_attachment_posted = fields.Boolean(readonly=True, copy=False)
+    exact_recipient_status = fields.Selection(
+        selection=exact_codes.STATUS_SELECTION, string="Status in Exact Online", readonly=True,
+        copy=False, index=True,
+        help="Processing status of the message in Exact Online (RecipientStatus), read by a "
+        "scheduled action. Rejected, error and blocked need a person in Exact Online.",
+    )
+    exact_recipient_status_code = fields.Integer(
+        string="Exact Online status code", readonly=True, copy=False
+    )
+    exact_status_date = fields.Datetime(
+        string="Status read on", readonly=True, copy=False
+    )
 
     def init(self):
         # a second live delivery for the same document would be mailed twice
@@ -232,10 +263,11 @@ class ExactMailboxDelivery(models.Model):
             vals.setdefault("document_type", "coda")
         else:
             vals.setdefault("document_type", "test")
-        if not vals.get("mailbox") and vals.get("journal_id"):
-            vals["mailbox"] = self.env["account.journal"].sudo().browse(
-                vals["journal_id"]
-            ).exact_mailbox
+        if vals.get("journal_id"):
+            journal = self.env["account.journal"].sudo().browse(vals["journal_id"])
+            if not vals.get("mailbox"):
+                vals["mailbox"] = journal.exact_mailbox
+            vals.setdefault("transport", journal.exact_transport or "email")
         if not vals.get("company_id") and vals.get("journal_id"):
             vals["company_id"] = (
                 self.env["account.journal"].sudo().browse(vals["journal_id"]).company_id.id
@@ -299,15 +331,15 @@ class ExactMailboxDelivery(models.Model):
                     body=Markup("<p>%s: %s</p>") % (name, body), subtype_xmlid="mail.mt_note"
                 )
 
-    def _exact_schedule_activity(self, reason):
+    def _exact_schedule_activity(self, reason, summary=None):
         """A to-do for the company's responsible accountant, on the source if it can hold one."""
+        summary = summary or self.env._("Exact Online delivery failed")
         for delivery in self:
             user = delivery.company_id._exact_responsible_user()
             if not user:
                 continue
             source = delivery._exact_source()
             record = source if source and hasattr(source, "activity_schedule") else delivery.sudo()
-            summary = self.env._("Exact Online delivery failed")
             todo = self.env.ref("mail.mail_activity_data_todo")
             if any(
                 activity.activity_type_id == todo
@@ -701,6 +733,60 @@ class ExactMailboxDelivery(models.Model):
         return stale
 
     # ------------------------------------------------------------------
+    # Exact Online's processing status (API transport)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_exact_poll_status(self, limit=STATUS_POLL_LIMIT):
+        """Scheduled action: read Exact's processing status of recently sent messages.
+
+        Oldest read first, so that every message gets its turn; final statuses (processed,
+        rejected) are not read again. Returns the number of calls made.
+        """
+        deliveries = self.sudo().search(
+            [
+                ("transport", "=", "api"),
+                ("state", "=", states.SENT),
+                ("exact_message_id", "!=", False),
+                ("exact_recipient_status", "not in", list(exact_codes.FINAL_STATUSES)),
+                ("sent_date", ">=", fields.Datetime.now() - timedelta(days=STATUS_POLL_DAYS)),
+            ],
+            order="exact_status_date asc nulls first, id",
+            limit=limit,
+        )
+        if not deliveries:
+            return 0
+        return self.env["exact.transport"]._exact_for_key("api")._poll_statuses(deliveries)
+
+    def _exact_set_recipient_status(self, code, when):
+        """Record a RecipientStatus read from Exact Online; a change is noted in the chatter,
+        a problem (rejected, error, blocked) becomes a to-do for the accountant."""
+        self.ensure_one()
+        key = exact_codes.status_key(code)
+        vals = {"exact_status_date": when}
+        if code is None or key == self.exact_recipient_status:
+            self.write(vals)
+            return
+        vals.update({"exact_recipient_status": key or False,
+                     "exact_recipient_status_code": int(code) if key else 0})
+        self.write(vals)
+        label = dict(self._fields["exact_recipient_status"]._description_selection(self.env)).get(
+            key, str(code)
+        )
+        note = self.env._("Exact Online processing status: %(status)s.", status=label)
+        self._exact_post(note)
+        if key in exact_codes.PROBLEM_STATUSES:
+            self._exact_schedule_activity(
+                self.env._(
+                    "Exact Online reports \"%(status)s\" for this document. Open the digital "
+                    "postbox in Exact Online (Activities > Digital mailbox), solve the problem "
+                    "there, or correct the document and press Resend.",
+                    status=label,
+                ),
+                summary=self.env._("Exact Online did not process the document"),
+            )
+
+    # ------------------------------------------------------------------
     # Buttons
     # ------------------------------------------------------------------
 
@@ -781,7 +867,8 @@ class ExactMailboxDelivery(models.Model):
     def _exact_current_route(self):
         """(transport, mailbox) a *Resend* uses: the journal's current ones."""
         self.ensure_one()
-        return self.transport, self.journal_id.exact_mailbox or self.mailbox
+        journal = self.journal_id
+        return (journal.exact_transport or self.transport), (journal.exact_mailbox or self.mailbox)
 
     def action_open_source(self):
         self.ensure_one()

@@ -4,3 +4,6 @@ from . import test_ubl
 from . import test_cash_book
 from . import test_wizard
 from . import test_tours
+from . import test_exact_connection
+from . import test_api_delivery
+from . import test_api_concurrency

@@ -85,6 +85,7 @@ class ExactStandin:
         self.server = None
         self.thread = None
         self.clock_offset = 0.0
+        self.frozen_at = None
         self.auto_consent = True
         self.mailboxes = {}
         self.default_mailbox_id = self.add_mailbox(sender_mailbox, description="Own postbox")
@@ -128,8 +129,11 @@ class ExactStandin:
         return f"http://{HOST}:{self.port}"
 
     def reset(self):
-        """Forget tokens, messages, counters and switches (mailboxes stay)."""
+        """Forget tokens, messages, counters, switches and clock moves (mailboxes stay)."""
         with self.lock:
+            self.clock_offset = 0.0
+            self.frozen_at = None
+            self.auto_consent = True
             self.codes = {}
             self.access_tokens = {}  # token -> {"expires": t, "issued": t, "refresh": token}
             self.refresh_tokens = {}  # token -> {"issued": t, "spent": bool, "access": token}
@@ -150,11 +154,31 @@ class ExactStandin:
     # ------------------------------------------------------------------
 
     def now(self):
-        return time.time() + self.clock_offset
+        base = self.frozen_at if self.frozen_at is not None else time.time()
+        return base + self.clock_offset
 
     def advance(self, seconds):
         with self.lock:
             self.clock_offset += seconds
+
+    def freeze(self):
+        """Stop the clock (only :meth:`advance` moves it) one second into a minute about ten
+        minutes ahead: rate-limit windows and token lifetimes then depend on the test alone,
+        and every reset time the stand-in announces lies in the caller's future."""
+        with self.lock:
+            self.frozen_at = float((int(time.time()) // 60 + 10) * 60 + 1)
+            self.clock_offset = 0.0
+
+    def set_limits(self, minutely=None, daily=None):
+        """New limits, with the minute's and the day's counts back at zero."""
+        with self.lock:
+            if minutely is not None:
+                self.minutely_limit = minutely
+            if daily is not None:
+                self.daily_limit = daily
+            self.window_start = None
+            self.window_count = 0
+            self.day_count = 0
 
     def add_mailbox(self, name, description="", for_division=None):
         mailbox_id = str(uuid.uuid4())
@@ -203,6 +227,26 @@ class ExactStandin:
     def set_status(self, message_id, status):
         with self.lock:
             self.messages[message_id]["RecipientStatus"] = int(status)
+
+    def issue_code(self, redirect_uri):
+        """A code as if a person had consented (what ``/api/oauth2/auth`` hands out)."""
+        with self.lock:
+            code = secrets.token_urlsafe(16)
+            self.codes[code] = {"redirect_uri": redirect_uri, "expires": self.now() + CODE_SECONDS}
+            return code
+
+    def issue_tokens(self):
+        """A fresh token pair, as after a consent (for tests that start connected)."""
+        with self.lock:
+            return self._issue()
+
+    def refreshes(self, outcome=None):
+        """How many refresh calls (with ``outcome``: "ok", "old", "too_early", ...)."""
+        with self.lock:
+            return sum(
+                1 for grant, result in self.token_answers
+                if grant == "refresh" and (outcome is None or result == outcome)
+            )
 
     def expire_access_tokens(self):
         """Every issued access token expires now (as after ten idle minutes)."""
@@ -558,7 +602,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self.connection.shutdown(2)
         except OSError:
-            pass
+            return  # the client left already
 
     def do_GET(self):
         self._dispatch("GET")
@@ -671,7 +715,8 @@ def main(argv=None):
         sender_mailbox=args.sender_mailbox, mailboxes=args.mailbox,
         minutely_limit=args.minutely_limit, daily_limit=args.daily_limit,
     ).start(args.port)
-    print(f"Exact Online stand-in listening on {standin.url}", flush=True)
+    sys.stdout.write(f"Exact Online stand-in listening on {standin.url}\n")
+    sys.stdout.flush()
     try:
         while True:
             time.sleep(3600)
