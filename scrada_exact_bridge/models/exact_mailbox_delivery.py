@@ -150,10 +150,12 @@ class ExactMailboxDelivery(models.Model):
         "Online and is looked up by it before anything is created again.",
     )
     exact_send_number = fields.Integer(
-        default=1, readonly=True, copy=False,
+        string="Send number", default=1, readonly=True, copy=False,
         help="1 for the first message, +1 for every Resend (part of the subject).",
     )
-    exact_attachment_posted = fields.Boolean(readonly=True, copy=False)
+    exact_attachment_posted = fields.Boolean(
+        string="Attachment sent to Exact Online", readonly=True, copy=False
+    )
     exact_recipient_status = fields.Selection(
         selection=exact_codes.STATUS_SELECTION, string="Status in Exact Online", readonly=True,
         copy=False, index=True,

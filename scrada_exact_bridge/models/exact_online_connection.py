@@ -84,7 +84,7 @@ class ExactOnlineConnection(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _check_company_auto = True
 
-    name = fields.Char(compute="_compute_name")
+    name = fields.Char(string="Name", compute="_compute_name")
     company_id = fields.Many2one(
         "res.company", required=True, index=True, ondelete="cascade",
         default=lambda self: self.env.company,
@@ -108,7 +108,7 @@ class ExactOnlineConnection(models.Model):
         help="The Client ID of the app registered in Exact's App Center (scope "
         "\"Communication mailboxes\").",
     )
-    client_secret = fields.Char(copy=False, groups="base.group_system")
+    client_secret = fields.Char(string="Client secret", copy=False, groups="base.group_system")
     new_client_secret = fields.Char(
         string="Client secret", compute="_compute_new_client_secret",
         inverse="_inverse_new_client_secret",
@@ -138,27 +138,39 @@ class ExactOnlineConnection(models.Model):
         help="Reconnect needed: Exact Online no longer accepts the connection (a person must "
         "press Connect again). Documents wait and go out once it is connected again.",
     )
-    last_error = fields.Text(readonly=True, copy=False)
-    connected_date = fields.Datetime(readonly=True, copy=False)
-    connected_user_id = fields.Many2one("res.users", readonly=True, copy=False)
+    last_error = fields.Text(string="Last error", readonly=True, copy=False)
+    connected_date = fields.Datetime(string="Connected on", readonly=True, copy=False)
+    connected_user_id = fields.Many2one(
+        "res.users", string="Connected by", readonly=True, copy=False
+    )
     mailbox_ids = fields.One2many(
         "exact.online.mailbox", "connection_id", string="Postboxes", readonly=True
     )
     # secrets and technical state (see module doc)
-    access_token = fields.Char(copy=False, groups="base.group_system")
-    refresh_token = fields.Char(copy=False, groups="base.group_system")
-    oauth_state_hash = fields.Char(copy=False, groups="base.group_system")
-    oauth_state_user_id = fields.Many2one("res.users", copy=False, groups="base.group_system")
-    oauth_state_expires = fields.Datetime(copy=False, groups="base.group_system")
-    token_issued_at = fields.Datetime(readonly=True, copy=False)
-    token_expires_at = fields.Datetime(readonly=True, copy=False)
-    refresh_token_issued_at = fields.Datetime(readonly=True, copy=False)
-    rate_minutely_limit = fields.Integer(readonly=True, copy=False)
-    rate_minutely_remaining = fields.Integer(readonly=True, copy=False)
-    rate_minutely_reset = fields.Datetime(readonly=True, copy=False)
-    rate_daily_limit = fields.Integer(readonly=True, copy=False)
-    rate_daily_remaining = fields.Integer(readonly=True, copy=False)
-    rate_daily_reset = fields.Datetime(readonly=True, copy=False)
+    access_token = fields.Char(string="Access token", copy=False, groups="base.group_system")
+    refresh_token = fields.Char(string="Refresh token", copy=False, groups="base.group_system")
+    oauth_state_hash = fields.Char(
+        string="Pending sign-in", copy=False, groups="base.group_system"
+    )
+    oauth_state_user_id = fields.Many2one(
+        "res.users", string="Sign-in started by", copy=False, groups="base.group_system"
+    )
+    oauth_state_expires = fields.Datetime(
+        string="Sign-in valid until", copy=False, groups="base.group_system"
+    )
+    token_issued_at = fields.Datetime(string="Access token issued", readonly=True, copy=False)
+    token_expires_at = fields.Datetime(string="Access token expires", readonly=True, copy=False)
+    refresh_token_issued_at = fields.Datetime(
+        string="Refresh token issued", readonly=True, copy=False
+    )
+    rate_minutely_limit = fields.Integer(string="Calls per minute", readonly=True, copy=False)
+    rate_minutely_remaining = fields.Integer(
+        string="Calls left this minute", readonly=True, copy=False
+    )
+    rate_minutely_reset = fields.Datetime(string="Minute ends", readonly=True, copy=False)
+    rate_daily_limit = fields.Integer(string="Calls per day", readonly=True, copy=False)
+    rate_daily_remaining = fields.Integer(string="Calls left today", readonly=True, copy=False)
+    rate_daily_reset = fields.Datetime(string="Day ends", readonly=True, copy=False)
 
     _sql_constraints = [
         ("company_uniq", "unique(company_id)", "A company has one Exact Online connection."),
@@ -286,18 +298,23 @@ class ExactOnlineConnection(models.Model):
 
     def _exact_check_app(self):
         self.ensure_one()
-        missing = []
-        if not self.client_id:
-            missing.append(self.env._("the Client ID"))
-        if not self.sudo().client_secret:
-            missing.append(self.env._("the Client secret"))
-        if missing:
-            raise UserError(
-                self.env._(
-                    "Enter %(missing)s of the app registered in Exact's App Center first.",
-                    missing=self.env._(" and ").join(missing),
-                )
+        has_id, has_secret = bool(self.client_id), bool(self.sudo().client_secret)
+        if has_id and has_secret:
+            return
+        if not has_id and not has_secret:
+            message = self.env._(
+                "Enter the Client ID and the Client secret of the app registered in Exact's App "
+                "Center first."
             )
+        elif not has_id:
+            message = self.env._(
+                "Enter the Client ID of the app registered in Exact's App Center first."
+            )
+        else:
+            message = self.env._(
+                "Enter the Client secret of the app registered in Exact's App Center first."
+            )
+        raise UserError(message)
 
     def action_exact_connect(self):
         """Send the user to Exact Online to consent; Exact sends them back to the callback."""

@@ -32,6 +32,7 @@ call.
 import base64
 import logging
 
+import psycopg2
 from odoo import fields, models
 from odoo.tools import SQL
 
@@ -88,7 +89,11 @@ class ExactTransportApi(models.AbstractModel):
     # ------------------------------------------------------------------
 
     def _send(self, delivery):
-        client = self._connection(delivery)._exact_client()
+        connection = self._connection(delivery)
+        if not connection:
+            return policy.Wait(failures.WAIT_CONNECTION_EXPIRED, None,
+                               detail=self.env._("the company is not connected"))
+        client = connection._exact_client()
         try:
             return self._deliver(client, delivery)
         except ExactRateLimited as limited:
@@ -97,6 +102,13 @@ class ExactTransportApi(models.AbstractModel):
             return policy.Wait(failures.WAIT_CONNECTION_EXPIRED, None, detail=str(expired))
         except ExactCallFailed as failed:
             return failed.failure
+        except psycopg2.Error:
+            raise  # the batch is retried; what was committed says where it stopped
+        except Exception as error:
+            # never leave the delivery to a crash loop: a bounded, transient failure (the
+            # committed subject makes the next attempt look the message up first)
+            _logger.exception("Exact Online delivery %s: unexpected error", delivery.id)
+            return failures.failure(failures.KIND_UNKNOWN, None, f"{type(error).__name__}: {error}")
         finally:
             client.close()
 
