@@ -29,12 +29,13 @@ class AccountJournal(models.Model):
     exact_mailbox = fields.Char(
         string="Exact Online mailbox",
         tracking=True,
-        help="Address of the Exact Online digital mailbox the documents of this journal "
-        "go to. In Exact Online: your name (top right) > My Exact Online > My account "
-        "data > Digital mailboxes; open the mailbox > Linked e-mail addresses and copy "
-        "the address of the document type: Sales invoices for a daily-receipts "
-        "journal, Bank statements for a cash journal. Do not use the purchase-invoice "
-        "(scan) address: Exact would book the documents as purchases.",
+        help="The Exact Online digital mailbox the documents of this journal go to. "
+        "Delivered through the Exact Online connection: the name of the mailbox (your name "
+        "(top right) > My Exact Online > My account data > Digital mailboxes; the connection "
+        "lists them), e.g. yourshop@exactonline.be. Delivered by e-mail: open the mailbox > "
+        "Linked e-mail addresses and copy the address of the document type (Sales invoices "
+        "for a daily-receipts journal). Never the purchase-invoice (scan) address: Exact "
+        "would book the documents as purchases.",
     )
     exact_send_invoices = fields.Boolean(
         string="Send invoices to Exact Online",
