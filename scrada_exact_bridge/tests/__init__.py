@@ -5,5 +5,5 @@ from . import test_cash_book
 from . import test_wizard
 from . import test_tours
 from . import test_exact_connection
-from . import test_api_delivery
-from . import test_api_concurrency
+from . import test_exact_api_delivery
+from . import test_exact_api_concurrency

@@ -6,6 +6,13 @@ Online connection pointing at it.
 ``HttpCase`` (through ``AccountTestInvoicingHttpCommon``): the OAuth callback is called
 through Odoo's real HTTP layer, and in the registry's test mode the connection's own short
 transactions (token refresh under a row lock) are savepoints of the test transaction.
+
+The classes and files are named ``TestExact*`` / ``test_exact_*`` so that odoo-bin (classes in
+alphabetical order) and pytest (files in alphabetical order) run them after the cash-book tests:
+the invoices they post are rolled back, autovacuum then vacuums ``account_move_line`` down to
+zero estimated rows, and Odoo's payment-state query in
+``TestCashBook.test_large_day_in_one_statement`` (1 200 lines in one transaction) turns from
+seconds into half an hour. That test depends on running on never-vacuumed tables.
 """
 
 from datetime import timedelta

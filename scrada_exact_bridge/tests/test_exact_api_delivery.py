@@ -23,7 +23,7 @@ class _Crash(BaseException):
 
 
 @tagged("post_install", "-at_install")
-class TestApiDelivery(ExactApiCommon):
+class TestExactApiDelivery(ExactApiCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()

@@ -21,7 +21,7 @@ CRON = "scrada_exact_bridge.ir_cron_exact_delivery"
 
 
 @tagged("post_install", "-at_install")
-class TestApiConcurrency(TransactionCase):
+class TestExactApiConcurrency(TransactionCase):
     def setUp(self):
         super().setUp()
         self.standin = ExactStandin(sender_mailbox=OWN_POSTBOX, mailboxes=[SALES_POSTBOX])
