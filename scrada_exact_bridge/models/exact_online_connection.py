@@ -84,7 +84,7 @@ class ExactOnlineConnection(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _check_company_auto = True
 
-    name = fields.Char(string="Name", compute="_compute_name")
+    name = fields.Char(compute="_compute_name")
     company_id = fields.Many2one(
         "res.company", required=True, index=True, ondelete="cascade",
         default=lambda self: self.env.company,
