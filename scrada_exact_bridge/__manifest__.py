@@ -20,6 +20,7 @@
         "data/ir_cron.xml",
         "data/ir_cron_coda.xml",
         "data/ir_cron_receipts.xml",
+        "data/ir_cron_exact_status.xml",
         "views/exact_mailbox_delivery_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_journal_views.xml",
@@ -33,6 +34,7 @@
         "wizards/exact_receipts_book_report_views.xml",
         "report/exact_receipts_book_report.xml",
         "views/exact_receipts_entry_views.xml",
+        "views/exact_online_connection_views.xml",
     ],
     "assets": {
         "web.assets_tests": [

@@ -1,229 +1,86 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Delivery policy for documents mailed to Exact Online: what is worth retrying, and when.
+"""Delivery policy, the same for every transport: what an attempt's outcome means, and when to
+try again.
 
 Plain Python (no ``odoo`` import) so that it is unit-tested without a database.
 
-Exact Online has no idempotency key: a document that reached the SMTP server once must never
-be mailed again automatically. A *retry* therefore only ever follows a failure where the SMTP
-server did **not** accept the mail. This module decides, in one place, whether such a failure is
+Exact Online has no idempotency key: a document that reached Exact Online (or an SMTP server
+that forwards to it) must never be delivered again automatically. Each transport classifies its
+own failures (``smtp_failures.py`` for e-mail, ``exact_failures.py`` for the Exact Online API)
+into a :class:`Failure` that says whether it is
 
-* **transient**: the server could not be reached, timed out, dropped the connection or answered
-  with a 4xx code ("try later"); the delivery goes back to ``pending`` and is tried again after
+* **transient**: nothing was delivered and trying again later may work (server unreachable,
+  timed out, "try later"); the delivery goes back to ``pending`` and is tried again after
   :func:`retry_delay`, until the company's maximum number of attempts is used up;
-* **permanent**: the server refused the mail for good (5xx: unknown recipient, sender not
-  allowed, authentication failed, message refused), or the mail cannot even be built (no sender,
-  invalid recipient); retrying cannot help, a person must act, so the delivery fails at once.
+* **permanent**: retrying cannot help, a person must act; the delivery fails at once.
 
-Unknown errors are treated as transient: the number of attempts is bounded, and nothing was
-accepted by the server, so trying again is safe.
+Besides a failure, an attempt ends in one of these outcomes:
 
-The inputs are what Odoo's ``mail.mail`` leaves behind (``failure_type`` and the text of
-``failure_reason``) or the exception raised while sending.
+* :data:`SENT`: delivered;
+* :class:`Interrupted`: an interrupted attempt whose result nobody can tell (a person must check
+  in Exact Online, nothing is resent blindly);
+* :class:`Wait`: not an attempt at all (the Exact Online rate limit is used up, or the connection
+  must be renewed by a person): the delivery waits as ``pending``, its attempt is not counted.
 """
 
-import re
-import smtplib
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
+
+from .delivery_states import FAILED, PENDING
 
 TRANSIENT = "transient"
 PERMANENT = "permanent"
 
-# Kinds of failure; the Odoo side turns each into a translated sentence.
-KIND_CONNECTION = "connection"  # refused / unreachable / DNS / dropped connection
-KIND_TIMEOUT = "timeout"
-KIND_SMTP_TEMPORARY = "smtp_temporary"  # 4xx
-KIND_RECIPIENT_REFUSED = "recipient_refused"  # 5xx on RCPT / recipient
-KIND_SENDER_REFUSED = "sender_refused"  # 5xx on MAIL FROM / sender
-KIND_AUTHENTICATION = "authentication"  # 5xx on AUTH (534/535)
-KIND_SMTP_REFUSED = "smtp_refused"  # other 5xx
-KIND_INVALID_RECIPIENT = "invalid_recipient"  # Odoo found no valid recipient
-KIND_MISSING_RECIPIENT = "missing_recipient"
-KIND_INVALID_SENDER = "invalid_sender"  # Odoo found no valid From
-KIND_MISSING_SENDER = "missing_sender"
-KIND_CONFIGURATION = "configuration"  # no SMTP server configured, archived server, bad cert
+# Kinds every transport may use; transports add their own.
+KIND_CONFIGURATION = "configuration"  # a problem found before sending that a person must solve
 KIND_UNKNOWN = "unknown"
 
-PERMANENT_KINDS = frozenset(
-    {
-        KIND_RECIPIENT_REFUSED,
-        KIND_SENDER_REFUSED,
-        KIND_AUTHENTICATION,
-        KIND_SMTP_REFUSED,
-        KIND_INVALID_RECIPIENT,
-        KIND_MISSING_RECIPIENT,
-        KIND_INVALID_SENDER,
-        KIND_MISSING_SENDER,
-        KIND_CONFIGURATION,
-    }
-)
-
-# Odoo ``mail.mail.failure_type`` values that are decided before the SMTP dialogue.
-_ODOO_FAILURE_TYPES = {
-    "mail_email_invalid": KIND_INVALID_RECIPIENT,
-    "mail_email_missing": KIND_MISSING_RECIPIENT,
-    "mail_from_invalid": KIND_INVALID_SENDER,
-    "mail_from_missing": KIND_MISSING_SENDER,
-}
+# The outcome of an attempt that delivered the document
+SENT = "sent"
 
 # Minutes to wait after the n-th failed attempt (n = 1, 2, ...); the last value repeats.
 BACKOFF_MINUTES = (1, 5, 15, 60, 240, 720)
-
-# "(550, b'5.1.1 unknown')" as printed by smtplib exceptions (also inside dicts of
-# SMTPRecipientsRefused), and bare "451 4.3.0 try later" / "550-5.1.1" replies.
-_CODE_IN_TUPLE_RE = re.compile(r"\(\s*([245]\d\d)\s*,")
-_CODE_AT_START_RE = re.compile(r"(?:^|\n)\s*([245]\d\d)[ -]")
-_ENHANCED_RE = re.compile(r"\b([245])\.\d{1,3}\.\d{1,3}\b")
-
-_TIMEOUT_WORDS = ("timed out", "timeout")
-_CONNECTION_WORDS = (
-    "connection refused",
-    "connection reset",
-    "connection unexpectedly closed",
-    "server not connected",
-    "serverdisconnected",
-    "please run connect() first",
-    "network is unreachable",
-    "no route to host",
-    "name or service not known",
-    "temporary failure in name resolution",
-    "nodename nor servname",
-    "broken pipe",
-    "errno 111",
-    "errno 104",
-    "errno 101",
-    "errno 113",
-    "unable to connect",
-)
-_CONFIGURATION_WORDS = (
-    "missing smtp server",
-    "cannot be used because it is archived",
-    "certificate",
-    "private key",
-    "does not support smtp-over-ssl",
-)
-_RECIPIENT_WORDS = ("recipient", "rcpt", "mailbox unavailable", "user unknown", "no such user")
-_SENDER_WORDS = ("sender", "mail from", "senderrefused", "not allowed to send", "spoof")
 
 
 @dataclass(frozen=True)
 class Failure:
     """A classified delivery failure.
 
-    ``kind`` is one of the ``KIND_*`` keys, ``code`` the SMTP reply code when one was found,
-    ``detail`` the technical text (for the technical part of the user message).
+    ``kind`` is one of the transport's ``KIND_*`` keys, ``code`` the reply code when one was
+    found (SMTP or HTTP), ``detail`` the technical text (for the technical part of the user
+    message), ``permanent`` whether retrying can never help.
     """
 
     kind: str
     code: int | None = None
     detail: str = ""
+    permanent: bool = False
 
     @property
     def transient(self):
-        return self.kind not in PERMANENT_KINDS
+        return not self.permanent
 
     @property
     def severity(self):
         return TRANSIENT if self.transient else PERMANENT
 
 
-def _smtp_code(text):
-    """The first SMTP reply code in ``text`` (int), or None."""
-    for regex in (_CODE_IN_TUPLE_RE, _CODE_AT_START_RE):
-        match = regex.search(text)
-        if match:
-            return int(match.group(1))
-    match = _ENHANCED_RE.search(text)
-    if match:
-        # enhanced status "5.1.1" / "4.3.0": only the class is known
-        return int(match.group(1)) * 100
-    return None
+@dataclass(frozen=True)
+class Wait:
+    """The attempt did not take place and does not count: wait until ``until`` (or until a
+    person acts, when ``until`` is None). ``stop_company``: stop the batch for the company."""
+
+    kind: str
+    until: datetime | None = None
+    detail: str = ""
+    stop_company: bool = True
 
 
-def _kind_of_code(code, lowered):
-    if 400 <= code < 500:
-        return KIND_SMTP_TEMPORARY
-    if code < 500:  # 2xx/3xx in an error text: nothing to conclude
-        return None
-    if code in (530, 534, 535, 538) or "smtpauthenticationerror" in lowered:
-        return KIND_AUTHENTICATION
-    if "smtprecipientsrefused" in lowered or any(w in lowered for w in _RECIPIENT_WORDS):
-        return KIND_RECIPIENT_REFUSED
-    if any(w in lowered for w in _SENDER_WORDS):
-        return KIND_SENDER_REFUSED
-    return KIND_SMTP_REFUSED
+@dataclass(frozen=True)
+class Interrupted:
+    """The attempt was interrupted and nobody can tell whether the document arrived."""
 
-
-_TEXT_RULES = (
-    (_TIMEOUT_WORDS, KIND_TIMEOUT),
-    (_CONNECTION_WORDS, KIND_CONNECTION),
-    (_CONFIGURATION_WORDS, KIND_CONFIGURATION),
-    (("smtpauthenticationerror", "authentication failed"), KIND_AUTHENTICATION),
-)
-
-
-def classify(failure_type=None, reason=""):
-    """Classify what ``mail.mail`` recorded after a failed send.
-
-    :param failure_type: ``mail.mail.failure_type`` (``mail_smtp``, ``mail_email_invalid``,
-        ``unknown``, ... or empty; Odoo leaves it empty when it cannot connect)
-    :param reason: ``mail.mail.failure_reason`` (free text, e.g.
-        ``"Mail Delivery Failed\\n... SMTPRecipientsRefused: {'a@b': (550, b'5.1.1 ...')}"``
-        or ``"[Errno 111] Connection refused"``)
-    :return: :class:`Failure`
-    """
-    reason = str(reason or "").strip()
-    lowered = reason.lower()
-    if failure_type in _ODOO_FAILURE_TYPES:
-        return Failure(_ODOO_FAILURE_TYPES[failure_type], None, reason)
-    code = _smtp_code(reason)
-    kind = _kind_of_code(code, lowered) if code else None
-    if kind is None:
-        code = None
-        kind = next(
-            (kind for words, kind in _TEXT_RULES if any(word in lowered for word in words)),
-            KIND_UNKNOWN,
-        )
-    return Failure(kind, code, reason)
-
-
-def _exception_text(exc):
-    return f"{type(exc).__name__}: {exc}"
-
-
-def _smtp_exception_kind(exc):
-    """(kind, code) for ``smtplib`` exceptions that carry reply codes, else None."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        codes = [value[0] for value in exc.recipients.values() if value]
-        if codes and all(400 <= code < 500 for code in codes):
-            return KIND_SMTP_TEMPORARY, min(codes)
-        return KIND_RECIPIENT_REFUSED, (max(codes) if codes else None)
-    if not isinstance(exc, smtplib.SMTPResponseException):
-        return None
-    code = exc.smtp_code
-    if isinstance(exc, smtplib.SMTPAuthenticationError) and code >= 500:
-        return KIND_AUTHENTICATION, code
-    if isinstance(exc, smtplib.SMTPSenderRefused) and code >= 500:
-        return KIND_SENDER_REFUSED, code
-    return (_kind_of_code(code, _exception_text(exc).lower()) or KIND_UNKNOWN), code
-
-
-def classify_exception(exc):
-    """Classify an exception raised while connecting or talking to the SMTP server.
-
-    Handles the ``smtplib`` exceptions with their reply codes, socket errors and timeouts, and
-    wrappers (Odoo's ``MailDeliveryException``, ``UserError``) through their text.
-    """
-    text = _exception_text(exc)
-    found = _smtp_exception_kind(exc)
-    if found:
-        return Failure(found[0], found[1], text)
-    if isinstance(exc, TimeoutError):  # socket.timeout is TimeoutError
-        return Failure(KIND_TIMEOUT, None, text)
-    if isinstance(exc, (OSError, smtplib.SMTPServerDisconnected)):
-        # ConnectionRefusedError, socket.gaierror, dropped connection...
-        return Failure(KIND_CONNECTION, None, text)
-    return classify(None, text)
+    detail: str = ""
 
 
 def retry_delay(attempts, schedule=BACKOFF_MINUTES):
@@ -242,7 +99,7 @@ def next_state(failure, attempts, max_attempts):
     :param max_attempts: the company's ``exact_max_attempts`` (at least 1)
     """
     if not failure.transient:
-        return "failed"
+        return FAILED
     if attempts >= max(1, int(max_attempts or 1)):
-        return "failed"
-    return "pending"
+        return FAILED
+    return PENDING

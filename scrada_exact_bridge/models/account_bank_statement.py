@@ -31,13 +31,14 @@ from odoo.exceptions import UserError
 from odoo.tools import float_repr
 
 from ..lib import coda as coda_lib
+from ..lib import delivery_states as states
 from ..lib import iban as iban_lib
 from ..lib import text as text_lib
 from .groups import ACCOUNTING
 
 _logger = logging.getLogger(__name__)
 
-LIVE_DELIVERY_STATES = ("pending", "sending", "sent", "failed")
+LIVE_DELIVERY_STATES = states.NOT_CANCELLED
 DEFAULT_TZ = "Europe/Brussels"
 
 

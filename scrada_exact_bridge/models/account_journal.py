@@ -7,8 +7,10 @@ from odoo.addons.base.models.res_bank import sanitize_account_number
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import float_repr, format_date
 
+from ..lib import delivery_states as states
 from ..lib import iban as iban_lib
 from ..lib import mailbox as mailbox_lib
+from .exact_transport import TRANSPORT_SELECTION
 from .groups import ACCOUNTING
 
 # How many cash lines a warning lists before "and N more".
@@ -16,6 +18,7 @@ LISTED_LINES = 10
 
 EXACT_FIELDS = (
     "exact_mailbox",
+    "exact_transport",
     "exact_send_invoices",
     "exact_send_coda",
     "exact_coda_period",
@@ -33,12 +36,13 @@ class AccountJournal(models.Model):
         groups=ACCOUNTING,
         string="Exact Online mailbox",
         tracking=True,
-        help="Address of the Exact Online digital mailbox the documents of this journal "
-        "go to. In Exact Online: your name (top right) > My Exact Online > My account "
-        "data > Digital mailboxes; open the mailbox > Linked e-mail addresses and copy "
-        "the address of the document type: Sales invoices for a daily-receipts "
-        "journal, Bank statements for a cash journal. Do not use the purchase-invoice "
-        "(scan) address: Exact would book the documents as purchases.",
+        help="The Exact Online digital mailbox the documents of this journal go to. "
+        "Delivered through the Exact Online connection: the name of the mailbox (your name "
+        "(top right) > My Exact Online > My account data > Digital mailboxes; the connection "
+        "lists them), e.g. yourshop@exactonline.be. Delivered by e-mail: open the mailbox > "
+        "Linked e-mail addresses and copy the address of the document type (Sales invoices "
+        "for a daily-receipts journal). Never the purchase-invoice (scan) address: Exact "
+        "would book the documents as purchases.",
     )
     exact_send_invoices = fields.Boolean(
         groups=ACCOUNTING,
@@ -141,7 +145,11 @@ class AccountJournal(models.Model):
         problems = []
         name = self.display_name
         sends = self.exact_send_invoices or self.exact_send_coda
-        if self.exact_mailbox and not mailbox_lib.is_valid(self.exact_mailbox):
+        if (
+            self.exact_mailbox
+            and not mailbox_lib.is_valid(self.exact_mailbox)
+            and self.exact_transport != "api"  # see _exact_transport_problems
+        ):
             problems.append(
                 self.env._(
                     "Journal %(journal)s: \"%(address)s\" is not a valid mailbox address. "
@@ -187,6 +195,7 @@ class AccountJournal(models.Model):
             )
         if self.exact_send_coda and self.type == "cash":
             problems.extend(self._exact_coda_account_problems())
+        problems.extend(self._exact_transport_problems())
         return problems
 
     def _exact_coda_account_problems(self):
@@ -565,6 +574,9 @@ class AccountJournal(models.Model):
         for vals in vals_list:
             vals.pop("exact_coda_skip_confirmed", None)
             vals.pop("exact_iban_change_confirmed", None)
+            if "exact_transport" not in vals:
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["exact_transport"] = self._exact_default_transport_for(company)
             if vals.get("exact_mailbox"):
                 vals["exact_mailbox"] = mailbox_lib.normalize(vals["exact_mailbox"])
             if vals.get("exact_send_coda"):
@@ -745,9 +757,9 @@ class AccountJournal(models.Model):
                     journal.id, {"total": 0, "pending": 0, "failed": 0, "last": False}
                 )
                 entry["total"] += count
-                if state in ("pending", "sending"):
+                if state in states.TO_DO:
                     entry["pending"] += count
-                elif state == "failed":
+                elif state == states.FAILED:
                     entry["failed"] += count
                 if last_sent and (not entry["last"] or last_sent > entry["last"]):
                     entry["last"] = last_sent
@@ -1124,3 +1136,105 @@ class AccountJournal(models.Model):
             "scrada_exact_bridge.action_exact_receipts_book_report")
         action["context"] = {"default_journal_id": self.id}
         return action
+
+    # ------------------------------------------------------------------
+    # Transport: Exact Online connection (postbox name) or e-mail (linked address)
+    # ------------------------------------------------------------------
+
+    exact_transport = fields.Selection(
+        groups=ACCOUNTING,
+        selection=TRANSPORT_SELECTION,
+        string="Deliver through",
+        required=True,
+        default=lambda self: self._exact_default_transport_for(self.env.company),
+        tracking=True,
+        help="Exact Online connection: the documents go through Exact Online's own network to "
+        "the postbox name (the company's Exact Online connection must be connected); the only "
+        "route known to work for CODA files. E-mail: each document is mailed to a linked "
+        "e-mail address of the postbox.",
+    )
+    exact_transport_warning = fields.Char(
+        groups=ACCOUNTING,
+        string="Transport warning", compute="_compute_exact_transport_warning"
+    )
+
+    @api.model
+    def _exact_default_transport_for(self, company):
+        """``api`` when the company is connected to Exact Online, else ``email``."""
+        connection = company.sudo().exact_connection_id
+        return "api" if connection and connection.state == "connected" else "email"
+
+    @api.depends("exact_transport", "exact_mailbox", "exact_send_coda", "type", "company_id")
+    def _compute_exact_transport_warning(self):
+        for journal in self:
+            journal.exact_transport_warning = journal._exact_transport_warning_text()
+
+    def _exact_transport_warning_text(self):
+        """A translated warning about the transport and the mailbox it needs, or False."""
+        self.ensure_one()
+        if self.exact_transport == "email":
+            if self.type == "cash" and self.exact_send_coda:
+                return self.env._(
+                    "Exact Online is not known to process CODA files received by e-mail: no "
+                    "linked e-mail address for bank statements is documented. Deliver through "
+                    "the Exact Online connection to the postbox name instead."
+                )
+            return False
+        return self._exact_connection_warning_text() or self._exact_postbox_warning_text()
+
+    def _exact_connection_warning_text(self):
+        connection = self.company_id.sudo().exact_connection_id
+        if not (self.exact_send_invoices or self.exact_send_coda):
+            return False
+        if not connection:
+            return self.env._(
+                "Company %(company)s is not connected to Exact Online: documents wait until "
+                "the Exact Online connection is made (Invoicing/Accounting > Exact Online > "
+                "Connection).",
+                company=self.company_id.display_name,
+            )
+        if connection.state != "connected":
+            return self.env._(
+                "The Exact Online connection must be renewed (Connect): documents wait until "
+                "then."
+            )
+        return False
+
+    def _exact_postbox_warning_text(self):
+        if not self.exact_mailbox:
+            return False
+        if mailbox_lib.kind(self.exact_mailbox) in ("sales", "purchase"):
+            return self.env._(
+                "\"%(address)s\" looks like a linked e-mail address; the Exact Online "
+                "connection needs the name of the postbox (e.g. yourshop@exactonline.be).",
+                address=self.exact_mailbox,
+            )
+        connection = self.company_id.sudo().exact_connection_id
+        names = connection.mailbox_ids.mapped("name") if connection else []
+        if names and self.exact_mailbox not in names:
+            return self.env._(
+                "\"%(address)s\" is not among the postboxes Exact Online listed for the "
+                "connection (%(names)s).",
+                address=self.exact_mailbox,
+                names=", ".join(names[:10]),
+            )
+        return False
+
+    def _exact_transport_problems(self):
+        """Problems of the transport settings (translated), checked when saving."""
+        self.ensure_one()
+        problems = []
+        if self.exact_transport != "api":
+            return problems
+        if self.exact_mailbox and not mailbox_lib.is_valid(self.exact_mailbox):
+            problems.append(
+                self.env._(
+                    "Journal %(journal)s: \"%(name)s\" is not a valid postbox name. Enter the "
+                    "name of the Exact Online postbox, e.g. yourshop@exactonline.be (the "
+                    "Exact Online connection lists them).",
+                    journal=self.display_name,
+                    name=self.exact_mailbox,
+                )
+            )
+        return problems
+

@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from ..lib import delivery_states as states
 from .groups import ACCOUNTING
 
 _logger = logging.getLogger(__name__)
@@ -229,7 +230,7 @@ class AccountMove(models.Model):
                 company=company.display_name,
                 fields=", ".join(missing),
             ))
-        if not company.exact_sender_email:
+        if not company.exact_sender_email and journal.exact_transport != "api":
             problems.append(self.env._(
                 "Company %(company)s has no Exact Online sender address. Enter it in "
                 "the Exact Online settings.",
@@ -279,7 +280,7 @@ class AccountMove(models.Model):
     def button_draft(self):
         self._exact_check_cash_lock()
         deliveries = self._exact_deliveries()
-        delivered = deliveries.filtered(lambda d: d.state in ("sent", "sending"))
+        delivered = deliveries.filtered(lambda d: d.state in states.DELIVERED_OR_ON_ITS_WAY)
         if delivered:
             raise UserError(self.env._(
                 "%(documents)s was already sent to Exact Online and cannot be reset to "
@@ -290,7 +291,7 @@ class AccountMove(models.Model):
         res = super().button_draft()
         # The document will change: its queued (or failed) file must never go out.
         # Posting it again queues a new delivery.
-        to_cancel = deliveries.filtered(lambda d: d.state in ("pending", "failed"))
+        to_cancel = deliveries.filtered(lambda d: d.state in states.CANCELLABLE)
         if to_cancel:
             to_cancel.action_cancel()
         return res

@@ -1,48 +1,48 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""One record per document mailed to an Exact Online digital mailbox.
+"""One record per document delivered to an Exact Online digital mailbox.
 
-Life cycle (``state``)::
+Life cycle (``state``, defined once in ``lib/delivery_states.py``)::
 
-    pending --(cron: file built, mail created)--> sending --(SMTP accepted)--> sent
-    pending --(cancel)--> cancelled               sending --(transient, attempts left)--> pending
-    failed  --(cancel)--> cancelled               sending --(permanent / no attempts left)--> failed
-    sent, failed --(a person: Resend)--> pending (new mail)
+    pending --(cron: file built, transport prepared)--> sending --(delivered)--> sent
+    sending --(transient failure, attempts left; or a wait)--> pending
+    sending --(permanent failure / no attempts left)--> failed
+    pending, failed --(a person: Cancel)--> cancelled
+    sent, failed --(a person: Resend)--> pending
+
+This model is transport-neutral: queueing and its unique index, the states, locking, commits,
+retries, chatter and activities, the buttons. *How* a document travels is a transport
+(``models/exact_transport.py``): ``email`` (Odoo's mail queue, ``exact_transport_email.py``) or
+``api`` (Exact Online's Mailbox API, ``exact_transport_api.py``), recorded per delivery in
+``transport`` when it is queued (from the journal).
 
 Design decisions:
 
-* **Exactly once.** Exact Online has no idempotency key, so a document is mailed again only when a
-  person presses *Resend*. Automatic retries only follow failures where the SMTP server did not
-  accept the mail; the classification lives in ``lib/delivery_policy.py``.
-* **Mail queue.** Each attempt goes through a ``mail.mail`` (``auto_delete=False``, linked to the
-  delivery with ``model``/``res_id`` so it shows in its chatter). The cron creates the mail and
-  makes the queue send *that* mail at once (``mail.send()``) instead of waiting for the hourly
-  queue run; the outcome is recorded by ``mail.mail._postprocess_sent_message`` (see
-  ``models/mail_mail.py``), in the same transaction as the mail's own state.
+* **Exactly once.** Exact Online has no idempotency key, so a document is delivered again only
+  when a person presses *Resend*. Automatic retries only follow failures after which the
+  transport knows nothing was delivered; each transport classifies its failures
+  (``lib/smtp_failures.py``, ``lib/exact_failures.py``) and ``lib/delivery_policy.py`` decides.
 * **Crash safety (``sending``).** The cron works in two steps. Step 1 (locked rows, one commit
-  per batch) builds the file, creates the mail in state ``cancel`` (so Odoo's own queue never
-  picks it up) and marks the delivery ``sending`` with ``mail_id`` and the attempt counted.
-  Step 2 re-locks each delivery, switches its mail to ``outgoing``, sends it and commits the
-  outcome, one delivery per commit. If the process dies after the SMTP server accepted the mail
-  but before that commit, the delivery stays ``sending``: after ``STALE_SENDING`` the next run
-  reconciles it from its mail (``sent`` -> sent, ``exception`` -> normal failure handling) and
-  otherwise marks it ``failed`` with an activity asking a person to check Exact Online and
-  *Resend* if needed. It is never re-sent blindly.
+  per batch) builds the file, lets the transport prepare the attempt and marks the delivery
+  ``sending`` with the attempt counted. Step 2 re-locks each delivery, has the transport send it
+  and commits the outcome, one delivery per commit. If the process dies in between, the
+  delivery stays ``sending``: after ``STALE_SENDING`` the next run asks the transport whether the
+  interrupted send arrived (``_reconcile_interrupted``) and, when nobody can tell, marks it
+  ``failed`` with an activity asking a person to check Exact Online and *Resend* if needed. It is
+  never re-sent blindly.
+* **Waiting is not failing.** A transport may answer ``Wait`` (Exact Online's rate limit used up,
+  a connection a person must renew): the delivery goes back to ``pending`` without counting the
+  attempt, the batch stops for that company and the cron is re-armed for the reset time.
 * **Concurrency.** Rows are selected with ``FOR UPDATE SKIP LOCKED``; two workers never process
   the same delivery. A partial unique index also forbids a second live (pending, sending or
   sent) delivery for the same invoice or statement.
 * **Deactivated company.** While ``exact_enabled`` is off, pending deliveries of the company wait
   (they stay ``pending``, nothing fails) and go out once it is activated again.
-* **Mailbox.** ``mailbox`` is the address when the document was queued; *Resend* takes the
-  journal's current address (a wrong mailbox is the usual reason to resend).
-* **Sender.** The From address is the company's Exact sender address. Before sending, the mail
-  server Odoo would pick is checked: if it would rewrite From (``from_filter`` not allowing the
-  sender while a notification address exists), the delivery fails with an explanation instead
-  of landing silently in Exact's "Blocked e-mails".
-* **Attachment.** The file is stored once, owned by the delivery (it survives the deletion of
-  mails). The mail carries its own ``ir.attachment`` owned by the ``mail.message`` (same
-  checksum, so no extra storage): Odoo never turns such an attachment into a download link,
-  whatever its size.
+* **Mailbox.** ``mailbox`` is the journal's mailbox when the document was queued (a linked e-mail
+  address for ``email``, the postbox name for ``api``); *Resend* takes the journal's current
+  mailbox and transport (a wrong mailbox is the usual reason to resend).
+* **File.** The file is stored once, owned by the delivery (it survives the deletion of mails).
 """
+
 
 import logging
 import threading
@@ -52,22 +52,21 @@ import psycopg2
 from markupsafe import Markup
 from odoo import api, fields, models, modules
 from odoo.exceptions import UserError
-from odoo.tools import SQL, email_normalize, formataddr
+from odoo.tools import SQL
 
 from ..lib import delivery_policy as policy
-from ..lib import mailbox as mailbox_lib
+from ..lib import delivery_states as states
+from ..lib import exact_codes
+from .exact_transport import TRANSPORT_SELECTION, DeliveryProblem
 
 _logger = logging.getLogger(__name__)
 
-LIVE_STATES = ("pending", "sending", "sent")
+LIVE_STATES = states.LIVE
 STALE_SENDING = timedelta(minutes=15)
 DEFAULT_BATCH_SIZE = 20
 CRON_XMLID = "scrada_exact_bridge.ir_cron_exact_delivery"
-HEADER_DELIVERY_ID = "X-Exact-Delivery-Id"
-
-
-class DeliveryProblem(Exception):
-    """A problem found before sending that a person must solve (permanent failure)."""
+STATUS_POLL_DAYS = 30  # Exact's processing status is read for this long after sending
+STATUS_POLL_LIMIT = 500  # messages per status run (20 calls of 25)
 
 
 def _can_commit():
@@ -107,26 +106,30 @@ class ExactMailboxDelivery(models.Model):
         required=True,
         default="invoice",
     )
-    mailbox = fields.Char(help="Exact Online mailbox the document is sent to.")
+    transport = fields.Selection(
+        selection=TRANSPORT_SELECTION,
+        required=True,
+        default="email",
+        readonly=True,
+        help="How the document travels: Exact Online connection (the Mailbox API, to the "
+        "postbox name) or e-mail (to a linked e-mail address). Taken from the journal when "
+        "the document is queued or resent.",
+    )
+    mailbox = fields.Char(
+        help="Exact Online mailbox the document is sent to: the postbox name (Exact Online "
+        "connection) or the linked e-mail address (e-mail)."
+    )
     attachment_id = fields.Many2one("ir.attachment", string="File", ondelete="set null")
     file_name = fields.Char(related="attachment_id.name", string="File name")
     mail_id = fields.Many2one(
         "mail.mail", index="btree_not_null", ondelete="set null", readonly=True
     )
     state = fields.Selection(
-        selection=[
-            ("pending", "Pending"),
-            ("sending", "Sending"),
-            ("sent", "Sent"),
-            ("failed", "Failed"),
-            ("cancelled", "Cancelled"),
-        ],
+        selection=list(states.SELECTION),
         required=True,
-        default="pending",
+        default=states.PENDING,
         index=True,
-        help="Pending: waiting to be sent or retried. Sending: handed to the mail server. "
-        "Sent: the mail server accepted the mail. Failed: cannot be sent, a person must act. "
-        "Cancelled: stopped by a person.",
+        help=states.HELP,
     )
     attempts = fields.Integer(readonly=True, help="Sending attempts since queued or resent.")
     error_message = fields.Text(readonly=True)
@@ -136,16 +139,47 @@ class ExactMailboxDelivery(models.Model):
     next_attempt_date = fields.Datetime(readonly=True)
     sending_date = fields.Datetime(readonly=True)
 
+    # Exact Online API transport (see models/exact_transport_api.py)
+    exact_message_id = fields.Char(
+        string="Exact Online message ID", readonly=True, copy=False, index="btree_not_null",
+        help="ID of the message in Exact Online's postbox, stored as soon as it is known.",
+    )
+    exact_subject = fields.Char(
+        string="Exact Online subject", readonly=True, copy=False,
+        help="The unique subject of the message; once set, the message may exist in Exact "
+        "Online and is looked up by it before anything is created again.",
+    )
+    exact_send_number = fields.Integer(
+        string="Send number", default=1, readonly=True, copy=False,
+        help="1 for the first message, +1 for every Resend (part of the subject).",
+    )
+    exact_attachment_posted = fields.Boolean(
+        string="Attachment sent to Exact Online", readonly=True, copy=False
+    )
+    exact_recipient_status = fields.Selection(
+        selection=exact_codes.STATUS_SELECTION, string="Status in Exact Online", readonly=True,
+        copy=False, index=True,
+        help="Processing status of the message in Exact Online (RecipientStatus), read by a "
+        "scheduled action. Rejected, error and blocked need a person in Exact Online.",
+    )
+    exact_recipient_status_code = fields.Integer(
+        string="Exact Online status code", readonly=True, copy=False
+    )
+    exact_status_date = fields.Datetime(
+        string="Status read on", readonly=True, copy=False
+    )
+
     def init(self):
         # a second live delivery for the same document would be mailed twice
         for column in ("move_id", "statement_id"):
             self.env.cr.execute(
                 SQL(
                     "CREATE UNIQUE INDEX IF NOT EXISTS %s ON exact_mailbox_delivery (%s) "
-                    "WHERE %s IS NOT NULL AND state IN ('pending', 'sending', 'sent')",
+                    "WHERE %s IS NOT NULL AND state IN %s",
                     SQL.identifier(f"exact_mailbox_delivery_live_{column}_uniq"),
                     SQL.identifier(column),
                     SQL.identifier(column),
+                    SQL(states.sql_list(states.LIVE)),
                 )
             )
 
@@ -231,16 +265,17 @@ class ExactMailboxDelivery(models.Model):
             vals.setdefault("document_type", "coda")
         else:
             vals.setdefault("document_type", "test")
-        if not vals.get("mailbox") and vals.get("journal_id"):
-            vals["mailbox"] = self.env["account.journal"].sudo().browse(
-                vals["journal_id"]
-            ).exact_mailbox
+        if vals.get("journal_id"):
+            journal = self.env["account.journal"].sudo().browse(vals["journal_id"])
+            if not vals.get("mailbox"):
+                vals["mailbox"] = journal.exact_mailbox
+            vals.setdefault("transport", journal.exact_transport or "email")
         if not vals.get("company_id") and vals.get("journal_id"):
             vals["company_id"] = (
                 self.env["account.journal"].sudo().browse(vals["journal_id"]).company_id.id
             )
         vals.setdefault("queued_date", fields.Datetime.now())
-        vals["state"] = "pending"
+        vals["state"] = states.PENDING
         return vals
 
     # ------------------------------------------------------------------
@@ -298,15 +333,15 @@ class ExactMailboxDelivery(models.Model):
                     body=Markup("<p>%s: %s</p>") % (name, body), subtype_xmlid="mail.mt_note"
                 )
 
-    def _exact_schedule_activity(self, reason):
+    def _exact_schedule_activity(self, reason, summary=None):
         """A to-do for the company's responsible accountant, on the source if it can hold one."""
+        summary = summary or self.env._("Exact Online delivery failed")
         for delivery in self:
             user = delivery.company_id._exact_responsible_user()
             if not user:
                 continue
             source = delivery._exact_source()
             record = source if source and hasattr(source, "activity_schedule") else delivery.sudo()
-            summary = self.env._("Exact Online delivery failed")
             todo = self.env.ref("mail.mail_activity_data_todo")
             if any(
                 activity.activity_type_id == todo
@@ -348,59 +383,15 @@ class ExactMailboxDelivery(models.Model):
             if activities:
                 activities.action_feedback(feedback=feedback)
 
+    def _exact_transport(self):
+        """The transport of this delivery (``exact.transport.<transport>``, as superuser)."""
+        self.ensure_one()
+        return self.env["exact.transport"]._exact_for_key(self.transport)
+
     def _exact_failure_text(self, failure):
         """A translated explanation of a classified failure, with the technical detail."""
         self.ensure_one()
-        code = failure.code or "-"
-        texts = {
-            policy.KIND_CONNECTION: self.env._("The outgoing mail server could not be reached."),
-            policy.KIND_TIMEOUT: self.env._("The outgoing mail server did not answer in time."),
-            policy.KIND_SMTP_TEMPORARY: self.env._(
-                "The outgoing mail server asked to try again later (code %(code)s).", code=code
-            ),
-            policy.KIND_RECIPIENT_REFUSED: self.env._(
-                "The mail server refused the mailbox address %(mailbox)s (code %(code)s). Check "
-                "the Exact Online mailbox of journal %(journal)s.",
-                mailbox=self.mailbox, code=code, journal=self.journal_id.display_name or "-",
-            ),
-            policy.KIND_SENDER_REFUSED: self.env._(
-                "The mail server refused the sender address %(sender)s (code %(code)s). Check "
-                "that the outgoing mail server may send from this address.",
-                sender=self.company_id.exact_sender_email, code=code,
-            ),
-            policy.KIND_AUTHENTICATION: self.env._(
-                "The outgoing mail server refused the login (code %(code)s). Check the user "
-                "name and password of the outgoing mail server.", code=code,
-            ),
-            policy.KIND_SMTP_REFUSED: self.env._(
-                "The mail server refused the mail (code %(code)s).", code=code
-            ),
-            policy.KIND_INVALID_RECIPIENT: self.env._(
-                "The mailbox address \"%(mailbox)s\" is not a valid e-mail address. Correct the "
-                "Exact Online mailbox of the journal, then resend.", mailbox=self.mailbox or "",
-            ),
-            policy.KIND_MISSING_RECIPIENT: self.env._(
-                "There is no mailbox address. Enter the Exact Online mailbox of the journal, "
-                "then resend."
-            ),
-            policy.KIND_INVALID_SENDER: self.env._(
-                "The sender address of company %(company)s is not valid. Correct the Exact "
-                "Online sender address, then resend.", company=self.company_id.display_name,
-            ),
-            policy.KIND_MISSING_SENDER: self.env._(
-                "Company %(company)s has no Exact Online sender address. Enter it, then "
-                "resend.", company=self.company_id.display_name,
-            ),
-            policy.KIND_CONFIGURATION: self.env._(
-                "No usable outgoing mail server is configured (Settings > Technical > Outgoing "
-                "Mail Servers)."
-            ),
-            policy.KIND_UNKNOWN: self.env._("The mail could not be sent."),
-        }
-        text = texts.get(failure.kind, texts[policy.KIND_UNKNOWN])
-        if failure.detail:
-            text += "\n" + self.env._("Technical detail: %(detail)s", detail=failure.detail)
-        return text
+        return self._exact_transport()._failure_text(self, failure)
 
     # ------------------------------------------------------------------
     # Outcomes
@@ -411,7 +402,7 @@ class ExactMailboxDelivery(models.Model):
         for delivery in self:
             delivery.write(
                 {
-                    "state": "sent",
+                    "state": states.SENT,
                     "sent_date": now,
                     "error_message": False,
                     "next_attempt_date": False,
@@ -434,15 +425,12 @@ class ExactMailboxDelivery(models.Model):
             message = text or delivery._exact_failure_text(failure)
             max_attempts = delivery.company_id.exact_max_attempts
             state = policy.next_state(failure, delivery.attempts, max_attempts)
-            if delivery.mail_id.state in ("exception", "outgoing"):
-                # Odoo's queue must not pick the mail up by itself (a person may still retry)
-                delivery.mail_id.sudo().write(
-                    {"state": "exception", "failure_reason": failure.detail or message}
-                )
-            if state == "pending":
+            delivery._exact_transport()._after_failure(delivery, failure, message)
+            if state == states.PENDING:
                 next_date = fields.Datetime.now() + policy.retry_delay(delivery.attempts)
                 delivery.write(
-                    {"state": "pending", "error_message": message, "next_attempt_date": next_date}
+                    {"state": states.PENDING, "error_message": message,
+                     "next_attempt_date": next_date}
                 )
                 delivery._exact_post(
                     self.env._(
@@ -462,29 +450,63 @@ class ExactMailboxDelivery(models.Model):
                     attempts=delivery.attempts, reason=message,
                 )
             delivery.write(
-                {"state": "failed", "error_message": message, "next_attempt_date": False}
+                {"state": states.FAILED, "error_message": message, "next_attempt_date": False}
             )
             delivery._exact_post(self.env._("Delivery failed: %(reason)s", reason=message))
             delivery._exact_schedule_activity(message)
 
     def _exact_record_problem(self, message):
         """A problem found before sending: permanent, the delivery fails at once."""
-        self._exact_record_failure(policy.Failure(policy.KIND_CONFIGURATION), text=message)
+        self._exact_record_failure(
+            policy.Failure(policy.KIND_CONFIGURATION, permanent=True), text=message
+        )
 
-    def _exact_on_mail_outcome(self, failure_reason=False, failure_type=None):
-        """Called by ``mail.mail._postprocess_sent_message`` right after a send attempt."""
+    def _exact_record_wait(self, wait):
+        """Not an attempt: back to pending without counting it (rate limit, connection)."""
         for delivery in self:
-            mail = delivery.mail_id
-            if mail.state == "sent":
-                if delivery.state in ("sending", "pending", "failed"):
-                    delivery._exact_record_sent()
-            elif delivery.state == "sending":
-                delivery._exact_record_failure(
-                    policy.classify(
-                        failure_type or mail.failure_type,
-                        failure_reason or mail.failure_reason or "",
-                    )
-                )
+            message = delivery._exact_transport()._wait_text(delivery, wait)
+            delivery.write(
+                {
+                    "state": states.PENDING,
+                    "attempts": max(0, delivery.attempts - 1),
+                    "error_message": message,
+                    "next_attempt_date": wait.until or False,
+                }
+            )
+            delivery.sudo().message_post(
+                body=Markup("<p>%s</p>") % message, subtype_xmlid="mail.mt_note"
+            )
+        if wait.until:
+            self.env.ref(CRON_XMLID).sudo()._trigger(wait.until)
+
+    def _exact_record_interrupted(self, detail):
+        """The document may or may not have arrived: never resend blindly."""
+        message = self.env._(
+            "Sending was interrupted; the document may or may not have reached Exact Online. "
+            "Check in Exact Online whether the document arrived; if not, press Resend."
+        )
+        if detail:
+            message += "\n" + self.env._("Technical detail: %(detail)s", detail=detail)
+        for delivery in self:
+            delivery.write(
+                {"state": states.FAILED, "error_message": message, "next_attempt_date": False}
+            )
+            delivery._exact_post(self.env._("Delivery failed: %(reason)s", reason=message))
+            delivery._exact_schedule_activity(message)
+
+    def _exact_apply_outcome(self, outcome):
+        """Record what a transport said about an attempt (see ``lib/delivery_policy.py``)."""
+        self.ensure_one()
+        if outcome == policy.SENT:
+            self._exact_record_sent()
+        elif isinstance(outcome, policy.Failure):
+            self._exact_record_failure(outcome)
+        elif isinstance(outcome, policy.Wait):
+            self._exact_record_wait(outcome)
+        elif isinstance(outcome, policy.Interrupted):
+            self._exact_record_interrupted(outcome.detail)
+        else:
+            raise TypeError(f"unknown delivery outcome {outcome!r}")
 
     # ------------------------------------------------------------------
     # The cron
@@ -510,12 +532,21 @@ class ExactMailboxDelivery(models.Model):
     @api.model
     def _exact_due_query(self, limit, lock):
         now = fields.Datetime.now()
+        Transport = self.env["exact.transport"]
+        conditions = [
+            SQL("(d.transport != %s OR %s)", key, condition)
+            for key in Transport._exact_keys()
+            for condition in [Transport._exact_for_key(key)._due_condition()]
+            if condition is not None
+        ]
         query = SQL(
             """SELECT d.id FROM exact_mailbox_delivery d
                  JOIN res_company c ON c.id = d.company_id
-                WHERE d.state = 'pending' AND c.exact_enabled
+                WHERE d.state = %s AND c.exact_enabled AND %s
                   AND (d.next_attempt_date IS NULL OR d.next_attempt_date <= %s)
                 ORDER BY d.next_attempt_date NULLS FIRST, d.id""",
+            states.PENDING,
+            SQL(" AND ").join(conditions) if conditions else SQL("TRUE"),
             now,
         )
         if limit:
@@ -537,8 +568,15 @@ class ExactMailboxDelivery(models.Model):
         deliveries.invalidate_recordset()
         armed = deliveries._exact_arm_all()
         self._exact_commit()
+        stopped = {}  # (company, transport) -> the Wait that stopped it
         for delivery in armed:
-            delivery._exact_send_armed()
+            key = (delivery.company_id.id, delivery.transport)
+            if key in stopped:
+                delivery._exact_record_wait(stopped[key])
+            else:
+                outcome = delivery._exact_send_armed()
+                if isinstance(outcome, policy.Wait) and outcome.stop_company:
+                    stopped[key] = outcome
             self._exact_commit()
         self.env.flush_all()
         cr.execute(SQL("SELECT count(*) FROM (%s) due", self._exact_due_query(None, lock=False)))
@@ -551,10 +589,22 @@ class ExactMailboxDelivery(models.Model):
             # per batch / per sent mail, as Odoo's own mail queue does (see module doc)
             self.env.cr.commit()  # pylint: disable=invalid-commit
 
+    def _exact_checkpoint(self):
+        """Commit what a transport learnt while sending (e.g. Exact's message ID) at once.
+
+        The delivery stays ``sending``; its ``sending_date`` is renewed so that no other worker
+        takes it for an interrupted send while this one is still at work.
+        """
+        self.write({"sending_date": fields.Datetime.now()})
+        self._exact_commit()
+
     def _exact_arm_all(self):
-        """Step 1: build files, create mails, mark ``sending``; returns the armed deliveries."""
+        """Step 1: build files, let the transports prepare, mark ``sending``; returns the armed
+        deliveries."""
         armed = self.browse()
-        first_time = self.filtered(lambda delivery: not delivery.attempts and not delivery.mail_id)
+        first_time = self.filtered(
+            lambda delivery: not delivery.attempts and not delivery.sending_date
+        )
         first_time._exact_log_queued()
         for delivery in self:
             delivery.attempts += 1
@@ -572,32 +622,17 @@ class ExactMailboxDelivery(models.Model):
                 raise  # a database problem is not the document's: the whole batch is retried
             except Exception as error:
                 _logger.exception("Exact Online delivery %s: preparation failed", delivery.id)
-                delivery._exact_record_failure(policy.classify_exception(error))
+                delivery._exact_record_failure(
+                    policy.Failure(policy.KIND_UNKNOWN, detail=f"{type(error).__name__}: {error}")
+                )
         return armed
 
     def _exact_arm(self):
         self.ensure_one()
-        company = self.company_id
-        sender = company.exact_sender_email
-        if not sender or not mailbox_lib.is_valid(sender):
-            raise DeliveryProblem(
-                self._exact_failure_text(policy.Failure(policy.KIND_MISSING_SENDER))
-            )
-        if not self.mailbox:
-            raise DeliveryProblem(
-                self._exact_failure_text(policy.Failure(policy.KIND_MISSING_RECIPIENT))
-            )
-        if not mailbox_lib.is_valid(self.mailbox):
-            raise DeliveryProblem(
-                self._exact_failure_text(policy.Failure(policy.KIND_INVALID_RECIPIENT))
-            )
-        attachment = self._exact_get_file()
-        mail_server = self._exact_mail_server(sender)
-        mail = self._exact_get_mail(attachment, mail_server)
+        self._exact_transport()._prepare(self)
         self.write(
             {
-                "state": "sending",
-                "mail_id": mail.id,
+                "state": states.SENDING,
                 "sending_date": fields.Datetime.now(),
                 "next_attempt_date": False,
             }
@@ -644,142 +679,30 @@ class ExactMailboxDelivery(models.Model):
         self.write(vals)
         return attachment
 
-    def _exact_mail_server(self, sender):
-        """The ``ir.mail_server`` Odoo would use for ``sender``, checked not to rewrite From."""
-        self.ensure_one()
-        company = self.company_id
-        IrMailServer = self.env["ir.mail_server"].sudo().with_company(company)
-        if company.alias_domain_id:
-            IrMailServer = IrMailServer.with_context(
-                domain_notifications_email=company.alias_domain_id.default_from_email
-            )
-        mail_server, smtp_from = IrMailServer._find_mail_server(sender)
-        if email_normalize(smtp_from or "") != sender:
-            raise DeliveryProblem(
-                self.env._(
-                    "No outgoing mail server may send from %(sender)s: Odoo would replace the "
-                    "sender with %(other)s and Exact Online would block the mail. Add the "
-                    "address (or its domain) to the \"FROM Filtering\" of an outgoing mail "
-                    "server, then resend.",
-                    sender=sender, other=smtp_from or "-",
-                )
-            )
-        return mail_server or self.env["ir.mail_server"]
-
-    def _exact_mail_subject(self, attachment):
-        self.ensure_one()
-        return " – ".join(
-            part for part in (self.company_id.name, self.name, attachment.name) if part
-        )
-
-    def _exact_get_mail(self, attachment, mail_server):
-        """Create the attempt's ``mail.mail`` (state ``cancel`` until step 2), or re-arm it."""
-        self.ensure_one()
-        company = self.company_id
-        sender = company.exact_sender_email
-        common = {
-            "email_from": formataddr((company.name, sender)),
-            "reply_to": formataddr((company.name, sender)),
-            "email_to": self.mailbox,
-            "mail_server_id": mail_server.id,
-            "state": "cancel",
-            "failure_type": False,
-            "failure_reason": False,
-        }
-        mail = self.mail_id.sudo()
-        if mail and mail.state in ("exception", "cancel", "outgoing"):
-            mail.write(common)
-            return mail
-        body = self.env._(
-            "%(document)s of %(company)s for Exact Online, in the attached file. This mail was "
-            "sent automatically by Odoo.",
-            document=self.name, company=company.name,
-        )
-        mail = self.env["mail.mail"].sudo().create(
-            dict(
-                common,
-                subject=self._exact_mail_subject(attachment),
-                body_html=Markup("<p>%s</p>") % body,
-                body=Markup("<p>%s</p>") % body,
-                author_id=company.partner_id.id,
-                model=self._name,
-                res_id=self.id,
-                message_type="email_outgoing",
-                auto_delete=False,
-                is_notification=False,
-                record_alias_domain_id=company.alias_domain_id.id,
-                headers=repr({HEADER_DELIVERY_ID: str(self.id), "Return-Path": sender}),
-            )
-        )
-        mail_attachment = self.env["ir.attachment"].sudo().create(
-            {
-                "name": attachment.name,
-                "raw": attachment.raw,
-                "mimetype": attachment.mimetype,
-                "res_model": "mail.message",
-                "res_id": mail.mail_message_id.id,
-            }
-        )
-        mail.write({"attachment_ids": [fields.Command.set(mail_attachment.ids)]})
-        return mail
-
     def _exact_send_armed(self):
-        """Step 2: send the armed mail of this delivery and record the outcome."""
+        """Step 2: have the transport send this armed delivery; record and return the outcome.
+
+        Returns None when the delivery was no longer armed (another worker, or a person).
+        """
         self.ensure_one()
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(
             SQL(
-                "SELECT id FROM exact_mailbox_delivery WHERE id = %s AND state = 'sending' "
-                "AND mail_id = %s FOR UPDATE SKIP LOCKED",
-                self.id, self.mail_id.id,
+                "SELECT id FROM exact_mailbox_delivery WHERE id = %s AND state = %s "
+                "FOR UPDATE SKIP LOCKED",
+                self.id, states.SENDING,
             )
         )
         if not cr.fetchone():
-            return
+            return None
         self.invalidate_recordset()
-        mail = self.mail_id.sudo()
-        smtp_error = None
-        try:
-            with cr.savepoint():
-                mail.write({"state": "outgoing"})
-                try:
-                    mail.with_company(self.company_id).send(raise_exception=False)
-                except psycopg2.Error:
-                    raise
-                except Exception as error:  # e.g. SMTPServerDisconnected is re-raised by Odoo
-                    smtp_error = error
-        except psycopg2.Error as error:
-            _logger.exception("Exact Online delivery %s: database error while sending", self.id)
-            self._exact_record_interrupted(str(error))
-            return
+        outcome = self._exact_transport()._send(self)
         self.invalidate_recordset()
-        mail.invalidate_recordset()
-        if self.state != "sending":  # recorded by mail.mail._postprocess_sent_message
-            return
-        if mail.state == "sent":
-            self._exact_record_sent()
-        elif smtp_error is not None:
-            self._exact_record_failure(policy.classify_exception(smtp_error))
-        else:
-            self._exact_record_failure(
-                policy.classify(mail.failure_type, mail.failure_reason or "")
-            )
-
-    def _exact_record_interrupted(self, detail):
-        """The mail may or may not have reached the SMTP server: never resend blindly."""
-        message = self.env._(
-            "Sending was interrupted; the mail may or may not have reached the mail server. "
-            "Check in Exact Online whether the document arrived; if not, press Resend."
-        )
-        if detail:
-            message += "\n" + self.env._("Technical detail: %(detail)s", detail=detail)
-        for delivery in self:
-            delivery.write(
-                {"state": "failed", "error_message": message, "next_attempt_date": False}
-            )
-            delivery._exact_post(self.env._("Delivery failed: %(reason)s", reason=message))
-            delivery._exact_schedule_activity(message)
+        if self.state != states.SENDING:  # already recorded (e.g. by the mail queue's hook)
+            return outcome
+        self._exact_apply_outcome(outcome)
+        return outcome
 
     @api.model
     def _exact_reconcile_stale(self):
@@ -788,36 +711,92 @@ class ExactMailboxDelivery(models.Model):
         self.env.flush_all()
         cr.execute(
             SQL(
-                "SELECT id FROM exact_mailbox_delivery WHERE state = 'sending' "
+                "SELECT id FROM exact_mailbox_delivery WHERE state = %s "
                 "AND (sending_date IS NULL OR sending_date < %s) FOR UPDATE SKIP LOCKED",
+                states.SENDING,
                 fields.Datetime.now() - STALE_SENDING,
             )
         )
         stale = self.browse([row[0] for row in cr.fetchall()])
+        if not stale:
+            return stale
         stale.invalidate_recordset()
+        # claim them: a transport may commit while reconciling, which releases the row locks
+        stale.write({"sending_date": fields.Datetime.now()})
+        self._exact_commit()
         for delivery in stale:
-            mail = delivery.mail_id
-            if mail.state == "sent":
-                delivery._exact_record_sent()
-            elif mail.state == "exception":
-                delivery._exact_record_failure(
-                    policy.classify(mail.failure_type, mail.failure_reason or "")
-                )
-            else:
-                delivery._exact_record_interrupted("")
-        if stale:
+            if delivery.state != states.SENDING:
+                continue
+            outcome = delivery._exact_transport()._reconcile_interrupted(delivery)
+            delivery.invalidate_recordset()
+            if delivery.state == states.SENDING:
+                delivery._exact_apply_outcome(outcome)
             self._exact_commit()
         return stale
+
+    # ------------------------------------------------------------------
+    # Exact Online's processing status (API transport)
+    # ------------------------------------------------------------------
+
+    @api.model
+    def _cron_exact_poll_status(self, limit=STATUS_POLL_LIMIT):
+        """Scheduled action: read Exact's processing status of recently sent messages.
+
+        Oldest read first, so that every message gets its turn; final statuses (processed,
+        rejected) are not read again. Returns the number of calls made.
+        """
+        deliveries = self.sudo().search(
+            [
+                ("transport", "=", "api"),
+                ("state", "=", states.SENT),
+                ("exact_message_id", "!=", False),
+                ("exact_recipient_status", "not in", list(exact_codes.FINAL_STATUSES)),
+                ("sent_date", ">=", fields.Datetime.now() - timedelta(days=STATUS_POLL_DAYS)),
+            ],
+            order="exact_status_date asc nulls first, id",
+            limit=limit,
+        )
+        if not deliveries:
+            return 0
+        return self.env["exact.transport"]._exact_for_key("api")._poll_statuses(deliveries)
+
+    def _exact_set_recipient_status(self, code, when):
+        """Record a RecipientStatus read from Exact Online; a change is noted in the chatter,
+        a problem (rejected, error, blocked) becomes a to-do for the accountant."""
+        self.ensure_one()
+        key = exact_codes.status_key(code)
+        vals = {"exact_status_date": when}
+        if code is None or key == self.exact_recipient_status:
+            self.write(vals)
+            return
+        vals.update({"exact_recipient_status": key or False,
+                     "exact_recipient_status_code": int(code) if key else 0})
+        self.write(vals)
+        label = dict(self._fields["exact_recipient_status"]._description_selection(self.env)).get(
+            key, str(code)
+        )
+        note = self.env._("Exact Online processing status: %(status)s.", status=label)
+        self._exact_post(note)
+        if key in exact_codes.PROBLEM_STATUSES:
+            self._exact_schedule_activity(
+                self.env._(
+                    "Exact Online reports \"%(status)s\" for this document. Open the digital "
+                    "postbox in Exact Online (Activities > Digital mailbox), solve the problem "
+                    "there, or correct the document and press Resend.",
+                    status=label,
+                ),
+                summary=self.env._("Exact Online did not process the document"),
+            )
 
     # ------------------------------------------------------------------
     # Buttons
     # ------------------------------------------------------------------
 
     def action_resend(self):
-        """Send a sent or failed delivery again, on purpose, with a new mail."""
+        """Send a sent or failed delivery again, on purpose (a new mail or Exact message)."""
         self.check_access("write")
         for delivery in self:
-            if delivery.state not in ("sent", "failed"):
+            if delivery.state not in states.RESENDABLE:
                 raise UserError(
                     self.env._(
                         "%(document)s: only a sent or failed delivery can be resent; this one "
@@ -845,22 +824,24 @@ class ExactMailboxDelivery(models.Model):
                     )
         for delivery in self.sudo():
             previous = delivery.state
-            mailbox = delivery.journal_id.exact_mailbox or delivery.mailbox
-            delivery.write(
+            vals = delivery._exact_transport()._resend_values(delivery)
+            transport, mailbox = delivery._exact_current_route()
+            vals.update(
                 {
-                    "state": "pending",
-                    "mail_id": False,
+                    "state": states.PENDING,
                     "attempts": 0,
                     "error_message": False,
                     "next_attempt_date": False,
                     "sending_date": False,
+                    "transport": transport,
                     "mailbox": mailbox,
                 }
             )
+            delivery.write(vals)
             delivery._exact_post(
                 self.env._(
-                    "Resend requested by %(user)s (was %(state)s): a new mail will be sent to "
-                    "%(mailbox)s.",
+                    "Resend requested by %(user)s (was %(state)s): the document will be sent "
+                    "again to %(mailbox)s.",
                     user=self.env.user.name,
                     state=previous,
                     mailbox=mailbox,
@@ -872,19 +853,24 @@ class ExactMailboxDelivery(models.Model):
     def action_cancel(self):
         """Stop a pending (or failed) delivery; it is never sent."""
         self.check_access("write")
-        if any(delivery.state not in ("pending", "failed") for delivery in self):
+        if any(delivery.state not in states.CANCELLABLE for delivery in self):
             raise UserError(
                 self.env._("Only pending or failed deliveries can be cancelled.")
             )
         for delivery in self.sudo():
-            if delivery.mail_id.state in ("exception", "outgoing"):
-                delivery.mail_id.write({"state": "cancel"})
-            delivery.write({"state": "cancelled", "next_attempt_date": False})
+            delivery._exact_transport()._on_cancel(delivery)
+            delivery.write({"state": states.CANCELLED, "next_attempt_date": False})
             delivery._exact_post(
                 self.env._("Delivery cancelled by %(user)s.", user=self.env.user.name)
             )
             delivery._exact_close_activities(self.env._("Cancelled"))
         return True
+
+    def _exact_current_route(self):
+        """(transport, mailbox) a *Resend* uses: the journal's current ones."""
+        self.ensure_one()
+        journal = self.journal_id
+        return (journal.exact_transport or self.transport), (journal.exact_mailbox or self.mailbox)
 
     def action_open_source(self):
         self.ensure_one()

@@ -3,6 +3,8 @@ import logging
 
 from odoo import models
 
+from ..lib import delivery_states as states
+
 _logger = logging.getLogger(__name__)
 
 
@@ -24,10 +26,12 @@ class MailMail(models.Model):
                     deliveries = self.env["exact.mailbox.delivery"].sudo().search(
                         [
                             ("mail_id", "in", exact_mails.ids),
-                            ("state", "in", ("sending", "pending", "failed")),
+                            ("state", "in", (states.SENDING, states.PENDING, states.FAILED)),
                         ]
                     )
-                    deliveries._exact_on_mail_outcome(failure_reason, failure_type)
+                    self.env["exact.transport.email"]._on_mail_outcome(
+                        deliveries, failure_reason, failure_type
+                    )
             except Exception:
                 _logger.exception(
                     "Could not record the outcome of mails %s on their Exact Online deliveries",

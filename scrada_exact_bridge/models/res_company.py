@@ -33,6 +33,14 @@ class ResCompany(models.Model):
         help="Accountant who gets an activity when a document cannot be delivered to "
         "Exact Online. When empty, the first accounting administrator of the company.",
     )
+    exact_connection_id = fields.Many2one(
+        groups=COMPANY_SETTINGS,
+        comodel_name="exact.online.connection",
+        string="Exact Online connection",
+        copy=False,
+        readonly=True,
+        help="The company's connection to Exact Online's API (one per company).",
+    )
     exact_max_attempts = fields.Integer(
         groups=COMPANY_SETTINGS,
         string="Exact Online delivery attempts",
@@ -95,3 +103,21 @@ class ResCompany(models.Model):
         if vals.get("exact_sender_email"):
             vals = dict(vals, exact_sender_email=mailbox_lib.normalize(vals["exact_sender_email"]))
         return super().write(vals)
+
+    def action_exact_open_connection(self):
+        """The company's Exact Online connection form (created on first use)."""
+        self.ensure_one()
+        self.env["exact.online.connection"].check_access("create")
+        connection = self.exact_connection_id or self.env["exact.online.connection"].create(
+            {"company_id": self.id}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Exact Online connection"),
+            "res_model": "exact.online.connection",
+            "res_id": connection.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+

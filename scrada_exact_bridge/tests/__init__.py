@@ -13,3 +13,6 @@ from . import test_cash_iban
 from . import test_cash_book_screens
 from . import test_invoice_status
 from . import test_security
+from . import test_exact_connection
+from . import test_exact_api_delivery
+from . import test_exact_api_concurrency

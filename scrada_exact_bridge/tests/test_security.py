@@ -146,6 +146,28 @@ MODELS = {
         "create": ACCOUNTING_A,
         "unlink": ACCOUNTING_A,
     },
+    # --- the Exact Online connection (issue 11) --------------------------------------
+    # set up and connected by administrators of the company; its secrets are for system
+    # administrators only (test_exact_connection); deleted by system administrators only
+    "exact.online.connection": {
+        "record": "connection",
+        "read": {"manager_a"},
+        "write": {"manager_a"},
+        "create": {"manager_a"},  # for company A (B's administrator: denied by the rules)
+        "unlink": NOBODY,
+    },
+    # the postbox names Exact Online listed: written by the addon only
+    "exact.online.mailbox": {
+        "record": "postbox",
+        "read": {"manager_a"},
+        "write": NOBODY,
+        "create": NOBODY,
+        "unlink": NOBODY,
+    },
+    # the transport contract and its two implementations (no table, every method private)
+    "exact.transport": {"abstract": True},
+    "exact.transport.email": {"abstract": True},
+    "exact.transport.api": {"abstract": True},
     # the legal book (PDF / HTML): whoever reads the book's journal
     "report.scrada_exact_bridge.report_exact_receipts_book": {
         "abstract": True,
@@ -178,6 +200,7 @@ FIELDS = [
             "exact_iban_change_warning", "exact_iban_change_confirmed",
             "exact_delivery_count", "exact_delivery_pending_count",
             "exact_delivery_failed_count", "exact_last_sent_date",
+            "exact_transport", "exact_transport_warning",
         ),
         "cash_journal",
         ACCOUNTING_A,
@@ -229,7 +252,10 @@ FIELDS = [
     ),
     (
         "res.company",
-        ("exact_enabled", "exact_sender_email", "exact_responsible_id", "exact_max_attempts"),
+        (
+            "exact_enabled", "exact_sender_email", "exact_responsible_id", "exact_max_attempts",
+            "exact_connection_id",
+        ),
         "company",
         ACCOUNTING_A,  # and settings administrators (none of the five roles)
     ),
@@ -290,6 +316,12 @@ ACTIONS = {
     ("exact.receipts.book.report", "action_print"): ("book_report", ACCOUNTING_A),
     ("exact.receipts.book.report", "action_export_xlsx"): ("book_report", ACCOUNTING_A),
     ("account.bank.statement.line", "action_exact_split"): ("split_line", ACCOUNTING_A),
+    # the Exact Online connection: administrators of the company
+    ("exact.online.connection", "action_exact_connect"): ("connection", {"manager_a"}),
+    ("exact.online.connection", "action_exact_disconnect"): ("connection", {"manager_a"}),
+    ("exact.online.connection", "action_exact_refresh_mailboxes"): ("connection",
+                                                                    {"manager_a"}),
+    ("res.company", "action_exact_open_connection"): ("company", {"manager_a"}),
 }
 
 # ``write`` values per model: harmless on the records of ``_make_records`` (the amounts they
@@ -305,6 +337,8 @@ WRITE_VALUES = {
     "exact.receipts.payment.method": {"sequence": 7},
     "exact.cash.line.split": {"sequence": 1},  # as it is: the line itself is not rewritten
     "exact.receipts.book.report": {"date_to": "2026-01-31"},
+    "exact.online.connection": {"division": 1234567},
+    "exact.online.mailbox": {"description": "checked"},
 }
 
 
@@ -385,8 +419,20 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
             .with_context(linked_journal_id=bank_journal.id)
             .create({"acc_number": "NL91ABNA0417164300", "bank_id": False, "bank_bic": False})
         )
+        # company A's Exact Online connection, never connected (no call leaves the test) on
+        # a loopback address, with one postbox name listed
+        connection = env["exact.online.connection"].create(
+            {"company_id": cls.company.id, "base_url": "http://127.0.0.1:9",
+             "client_id": "sec-client"}
+        )
+        postbox = env["exact.online.mailbox"].create(
+            {"connection_id": connection.id, "name": "winkel@exactonline.be",
+             "exact_id": "00000000-0000-0000-0000-000000000001"}
+        )
         return {
             **cls._make_receipts_records(),
+            "connection": connection,
+            "postbox": postbox,
             "invoice": invoice,
             "delivery": delivery,
             "cash_journal": cls.cash_journal,
@@ -677,6 +723,13 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
             },
             "exact.receipts.book.report": {
                 "journal_id": book.id, "date_from": str(today), "date_to": str(today),
+            },
+            "exact.online.connection": {
+                "company_id": self.company.id, "base_url": "http://127.0.0.1:9",
+            },
+            "exact.online.mailbox": {
+                "connection_id": records["connection"].id, "name": "ander@exactonline.be",
+                "exact_id": "00000000-0000-0000-0000-000000000002",
             },
         }[model]
 
