@@ -39,7 +39,7 @@ from datetime import timedelta
 import requests
 from markupsafe import Markup
 from odoo import SUPERUSER_ID, api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..lib import exact_api, exact_failures
 from ..lib import exact_codes as codes
@@ -229,6 +229,15 @@ class ExactOnlineConnection(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su:
+            # checked before the insert: the one-per-company constraint must not answer first
+            asked = {vals.get("company_id") or self.env.company.id for vals in vals_list}
+            foreign = self.env["res.company"].browse(asked) - self.env.companies
+            if foreign:
+                raise AccessError(self.env._(
+                    "You may only set up the Exact Online connection of your own companies "
+                    "(not %(companies)s).",
+                    companies=", ".join(foreign.sudo().mapped("display_name"))))
         for vals in vals_list:
             if not vals.get("base_url"):
                 region = vals.get("region") or codes.DEFAULT_REGION

@@ -1,6 +1,6 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, ValidationError
 
 from ..lib import mailbox as mailbox_lib
 from .groups import COMPANY_SETTINGS
@@ -108,9 +108,15 @@ class ResCompany(models.Model):
         """The company's Exact Online connection form (created on first use)."""
         self.ensure_one()
         self.env["exact.online.connection"].check_access("create")
-        connection = self.exact_connection_id or self.env["exact.online.connection"].create(
-            {"company_id": self.id}
-        )
+        if not self.env.su and self not in self.env.companies:
+            raise AccessError(self.env._(
+                "You may only set up the Exact Online connection of your own companies "
+                "(not %(companies)s).", companies=self.display_name))
+        connection = self.sudo().exact_connection_id.with_env(self.env)
+        if connection:
+            connection.check_access("read")
+        else:
+            connection = self.env["exact.online.connection"].create({"company_id": self.id})
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Exact Online connection"),
