@@ -327,7 +327,7 @@ class ExactTransportApi(models.AbstractModel):
         url = (connection.base_url if connection else "") or "-"
         texts = {
             failures.KIND_CONNECTION: lambda: self.env._(
-                "Odoo could not reach Exact Online (%(url)s): the Odoo server has no internet "
+                "Exact Online (%(url)s) could not be reached: the Odoo server has no internet "
                 "access or Exact Online is down. Nothing to do if it passes; if it repeats, "
                 "check the internet access of the Odoo server and the Exact Online address on "
                 "the connection (Invoicing/Accounting > Exact Online > Connection).",
