@@ -293,20 +293,19 @@ class AccountMove(models.Model):
                 mail_create_nolog=True, tracking_disable=True
             )._exact_enqueue([{"move_id": move.id} for move in todo])
         skipped = len(self) - len(todo)
-        _ = self.env._
         if len(todo) == 1:
-            parts = [_("1 document queued for Exact Online.")]
+            parts = [self.env._("1 document queued for Exact Online.")]
         elif todo:
-            parts = [_("%(count)s documents queued for Exact Online.", count=len(todo))]
+            parts = [self.env._("%(count)s documents queued for Exact Online.", count=len(todo))]
         else:
-            parts = [_("No document queued for Exact Online.")]
+            parts = [self.env._("No document queued for Exact Online.")]
         if skipped == 1:
-            parts.append(_(
+            parts.append(self.env._(
                 "1 document skipped: it is not a posted invoice or credit note of a journal "
                 "that sends to Exact Online, or it is already pending or sent."
             ))
         elif skipped:
-            parts.append(_(
+            parts.append(self.env._(
                 "%(count)s documents skipped: they are not posted invoices or credit notes of "
                 "a journal that sends to Exact Online, or they are already pending or sent.",
                 count=skipped,

@@ -267,7 +267,8 @@ class ExactTransportApi(models.AbstractModel):
                         for rec in exact_api.results(answer.json())
                     }
                     now = fields.Datetime.now()
-                    for delivery in chunk._exact_in_lang():
+                    in_chunk = mine.browse([delivery.id for delivery in chunk])
+                    for delivery in in_chunk._exact_in_lang():
                         code = statuses.get(delivery.exact_message_id.lower())
                         delivery._exact_set_recipient_status(code, now)
             except ExactRateLimited as limited:
