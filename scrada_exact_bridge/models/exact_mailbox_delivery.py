@@ -1025,7 +1025,10 @@ class ExactMailboxDelivery(models.Model):
         if not stale:
             return stale
         stale.invalidate_recordset()
-        never_handed = stale.filtered(lambda delivery: not delivery.handed_date)
+        # (no exact_worker: armed before workers were recorded; nobody can tell, so handed)
+        never_handed = stale.filtered(
+            lambda delivery: delivery.exact_worker and not delivery.handed_date
+        )
         for delivery in never_handed._exact_in_lang():
             delivery._exact_record_not_sent()
         handed = stale - never_handed
