@@ -76,18 +76,18 @@ class AccountMove(models.Model):
         """The delivery states, labelled for the invoice ("Exact Online: sent", not a bare
         "Sent", which reads as "sent to the customer")."""
         labels = {
-            "pending": self.env._("Exact Online: pending"),
-            "sending": self.env._("Exact Online: sending"),
-            "sent": self.env._("Exact Online: sent"),
-            "failed": self.env._("Exact Online: failed"),
-            "cancelled": self.env._("Exact Online: cancelled"),
+            states.PENDING: self.env._("Exact Online: pending"),
+            states.SENDING: self.env._("Exact Online: sending"),
+            states.SENT: self.env._("Exact Online: sent"),
+            states.FAILED: self.env._("Exact Online: failed"),
+            states.CANCELLED: self.env._("Exact Online: cancelled"),
         }
-        states = self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
+        selection = self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
             self.env
         )
         return [
             (key, labels.get(key) or self.env._("Exact Online: %(state)s", state=label))
-            for key, label in states
+            for key, label in selection
         ]
 
     def _search_exact_delivery_state(self, operator, value):
@@ -96,15 +96,15 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Unsupported search on the Exact Online status."))
         self.env["exact.mailbox.delivery"].flush_model(["move_id", "state"])
         values = list(value) if isinstance(value, (list, tuple)) else [value]
-        states = [state for state in values if state]
+        wanted = [state for state in values if state]
         latest = SQL(
             "(SELECT latest.move_id FROM (SELECT DISTINCT ON (move_id) move_id, state "
             "FROM exact_mailbox_delivery WHERE move_id IS NOT NULL "
             "ORDER BY move_id, id DESC) latest WHERE latest.state IN %s)",
-            tuple(states) or (None,),
+            tuple(wanted) or (None,),
         )
         domain = [("id", "in", latest)]
-        if len(states) < len(values):  # False: documents without any delivery
+        if len(wanted) < len(values):  # False: documents without any delivery
             delivered = SQL(
                 "(SELECT move_id FROM exact_mailbox_delivery WHERE move_id IS NOT NULL)"
             )

@@ -29,6 +29,7 @@ from odoo.tools import email_normalize, formataddr
 from odoo.tools.mail import email_split_and_format
 
 from ..lib import delivery_policy as policy
+from ..lib import delivery_states as states
 from ..lib import mailbox as mailbox_lib
 from ..lib import smtp_failures as smtp
 from ..lib import text as text_lib
@@ -243,9 +244,9 @@ class ExactTransportEmail(models.AbstractModel):
         for delivery in deliveries:
             mail = delivery.mail_id
             if mail.state == "sent":
-                if delivery.state in ("sending", "pending", "failed"):
+                if delivery.state in (states.SENDING, states.PENDING, states.FAILED):
                     delivery._exact_record_sent()
-            elif delivery.state == "sending":
+            elif delivery.state == states.SENDING:
                 delivery._exact_record_failure(
                     smtp.classify(
                         failure_type or mail.failure_type,
