@@ -117,7 +117,7 @@ class ExactTransportEmail(models.AbstractModel):
                 "then resend.",
                 sender=sender, other=smtp_from or "-",
             )
-        return mail_server.id or False, None
+        return (mail_server.id if mail_server else False), None
 
     def _mail_subject(self, delivery, attachment):
         parts = (delivery.company_id.name, delivery.name, attachment.name)
