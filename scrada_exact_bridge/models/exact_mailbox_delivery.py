@@ -600,15 +600,20 @@ class ExactMailboxDelivery(models.Model):
                     "next_attempt_date": False,
                 }
             )
-            delivery._exact_post(
-                self.env._(
-                    "Sent to the Exact Online mailbox %(mailbox)s as %(file)s (attempt "
-                    "%(attempt)s).",
-                    mailbox=delivery.mailbox,
-                    file=delivery.attachment_id.name or "-",
-                    attempt=delivery.attempts,
-                )
+            note = self.env._(
+                "Sent to the Exact Online mailbox %(mailbox)s as %(file)s (attempt "
+                "%(attempt)s).",
+                mailbox=delivery.mailbox,
+                file=delivery.attachment_id.name or "-",
+                attempt=delivery.attempts,
             )
+            batch_notes = self.env.context.get("exact_batch_cache", {}).get("sent_notes")
+            if batch_notes is not None:
+                # logged with the batch's other "sent" notes in one create at its end
+                # (issue 9 section 4); the state itself is committed with the mail
+                batch_notes[delivery.id] = note
+            else:
+                delivery._exact_post(note)
             delivery._exact_close_activities(self.env._("Delivered"))
 
     def _exact_record_failure(self, failure, text=None):
@@ -779,7 +784,7 @@ class ExactMailboxDelivery(models.Model):
         self.env.flush_all()  # raw SQL below: make pending ORM writes visible
         cr.execute(self._exact_due_query(batch_size, lock=True))
         # lookups the documents of one batch share (mail server, company bank account)
-        batch = self.with_context(exact_batch_cache={})
+        batch = self.with_context(exact_batch_cache={"sent_notes": {}})
         deliveries = batch.browse([row[0] for row in cr.fetchall()])
         deliveries.invalidate_recordset()
         deliveries._exact_prefetch()
@@ -795,6 +800,10 @@ class ExactMailboxDelivery(models.Model):
                     outcome = delivery._exact_send_armed()
                     if isinstance(outcome, policy.Wait) and outcome.stop_company:
                         stopped[key] = outcome
+                self._exact_commit()
+            notes = batch.env.context["exact_batch_cache"].pop("sent_notes")
+            if notes:
+                self.sudo()._exact_log_batch(notes)
                 self._exact_commit()
         finally:
             Transport = self.env["exact.transport"]
