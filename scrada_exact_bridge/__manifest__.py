@@ -21,6 +21,7 @@
         "data/ir_cron_coda.xml",
         "data/ir_cron_receipts.xml",
         "data/ir_cron_exact_status.xml",
+        "data/ir_actions_server.xml",
         "views/exact_mailbox_delivery_views.xml",
         "views/res_config_settings_views.xml",
         "views/account_journal_views.xml",

@@ -105,3 +105,19 @@ def test_fit(value, width, expected):
 def test_fit_rejects_negative_width():
     with pytest.raises(ValueError):
         text.fit("a", -1)
+
+
+# mail headers (issue 10 #8): one line, letters kept
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("Lab\r\nBV", "Lab BV"),
+        ("Lab BV\n", "Lab BV"),
+        ("Café\tSeñor  Ünal", "Café Señor Ünal"),
+        ("Line\u2028separator\x00nul", "Line separator nul"),
+        (None, ""),
+        ("", ""),
+    ],
+)
+def test_header_text_is_one_clean_line(value, expected):
+    assert text.header_text(value) == expected

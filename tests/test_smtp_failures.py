@@ -112,3 +112,25 @@ def test_classify_exception(exc, kind, transient):
     assert failure.kind == kind
     assert failure.transient is transient
     assert type(exc).__name__ in failure.detail
+
+
+# issue 10 #8: a mail that Python's e-mail package cannot build fails the same way every time
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Header values may not contain linefeed or carriage return characters",
+        "ValueError: Header values may not contain linefeed or carriage return characters",
+    ],
+)
+def test_a_mail_that_cannot_be_built_is_permanent(reason):
+    failure = smtp.classify("unknown", reason)
+    assert failure.kind == smtp.KIND_MESSAGE_INVALID
+    assert failure.permanent
+    assert policy.next_state(failure, attempts=1, max_attempts=5) == "failed"
+
+
+def test_building_error_raised_while_sending_is_permanent():
+    error = ValueError("Header values may not contain linefeed or carriage return characters")
+    failure = smtp.classify_exception(error)
+    assert failure.kind == smtp.KIND_MESSAGE_INVALID
+    assert failure.permanent

@@ -21,6 +21,10 @@ Sections (all by default):
   sink, bookkeeping) per document vs Odoo's bare ``account.edi.xml.ubl_bis3._export_invoice`` of
   the same invoices, and SQL queries per delivery, for each of ``--sizes`` documents (limits:
   4x the bare export, 25 queries per document, flat from the smallest to the largest size);
+* ``delivery`` (and ``api`` alone) also measures the Exact Online connection transport against
+  the stand-in of Exact Online on 127.0.0.1 (``scrada_exact_bridge/tests/exact_standin.py``):
+  time and queries per document beside the bare export, and API calls per document (limit 2:
+  message and attachment; the postbox lookup is cached, the token obtained once);
 * ``cash``: creating cash lines in a flagged vs an ordinary cash journal, then closing one day of
   ``--cash-sizes`` lines into a statement and delivering its CODA file vs creating those lines;
   peak memory (resident set) of the process.
@@ -52,6 +56,9 @@ SALES_MAILBOX = "x55i@verkoop.exactonline.be"
 CASH_MAILBOX = "k4s9@bank.exactonline.be"
 CASH_IBAN = "BE83138811735115"
 SENDER = "boekhouding@bench.example"
+API_POSTBOX = "dagontvangsten-bench@exactonline.be"
+OWN_POSTBOX = "bench-bv@exactonline.be"
+API_CALLS_LIMIT = 2.0  # MailMessagesSent + MailMessageAttachments; lookups are cached
 
 
 def parse_args():
@@ -371,6 +378,81 @@ def bench_delivery(ctx):
         )
 
 
+def load_standin():
+    """``ExactStandin`` from the addon's tests (plain Python, no Odoo import)."""
+    import importlib.util
+
+    path = ROOT / "scrada_exact_bridge" / "tests" / "exact_standin.py"
+    spec = importlib.util.spec_from_file_location("exact_standin", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.ExactStandin
+
+
+def bench_api(ctx):
+    """Delivery through the Exact Online connection against the stand-in on 127.0.0.1: time
+    and SQL queries per document beside the bare export, and API calls per document."""
+    env, drafts, args, results = ctx.env, ctx.drafts, ctx.args, ctx.results
+    registry = env.registry
+    standin = load_standin()(sender_mailbox=OWN_POSTBOX, mailboxes=[API_POSTBOX]).start()
+    # the connection's own short transactions become savepoints of this (rolled back) one
+    registry.enter_test_mode(env.cr)
+    try:
+        standin.set_limits(minutely=1_000_000, daily=10_000_000)  # the budget is not measured
+        company = env.company
+        connection = env["exact.online.connection"].create(
+            {"company_id": company.id, "region": "custom", "base_url": standin.url,
+             "client_id": standin.client_id, "new_client_secret": standin.client_secret}
+        )
+        ok, message = connection._exact_finish_connect(standin.issue_code(connection.redirect_uri))
+        if not ok:
+            sys.exit(f"the stand-in refused the connection: {message}")
+        revenue = env["account.account"].search(
+            [("company_ids", "in", company.id), ("account_type", "=", "income")], limit=1
+        )
+        journal = env["account.journal"].create(
+            {"name": "Sales API", "code": "EXAPI", "type": "sale", "company_id": company.id,
+             "default_account_id": revenue.id, "exact_transport": "api",
+             "exact_mailbox": API_POSTBOX, "exact_send_invoices": True}
+        )
+        Delivery = env["exact.mailbox.delivery"].sudo()
+        builder = env["account.edi.xml.ubl_bis3"]
+        warm = drafts(journal, 3)
+        warm.action_post()
+        deliver_all(env, 20)
+        for size in [int(size) for size in args.sizes.split(",")]:
+            moves = drafts(journal, size)
+            moves.action_post()
+            env.flush_all()
+            env.invalidate_all()
+            with Counter() as bare:
+                for move in moves:
+                    builder._export_invoice(move)
+            env.invalidate_all()
+            calls_before = standin.calls()
+            with Counter() as delivery:
+                done, rounds = deliver_all(env, 20)
+            calls = standin.calls() - calls_before
+            sent = Delivery.search_count([("move_id", "in", moves.ids), ("state", "=", "sent")])
+            ms_bare = 1000 * bare.seconds / size
+            ms_delivery = 1000 * delivery.seconds / size
+            print(f"\nAPI delivery of {size} invoices ({rounds} worker batches; {sent} sent)")
+            print(f"  Odoo's bare BIS 3 export:    {ms_bare:6.1f} ms/document")
+            print(f"  delivery (file+API calls):   {ms_delivery:6.1f} ms/document, "
+                  f"{delivery.queries / size:5.1f} queries/document")
+            print(f"  ratio delivery/bare export: {ms_delivery / ms_bare:.2f}")
+            print(f"  Exact Online API calls:      {calls / size:.2f} per document "
+                  f"(limit {API_CALLS_LIMIT})")
+            if sent != size or done != size:
+                print(f"  !! expected {size} sent deliveries")
+                results.append((f"API delivery {size}: all sent", 0, 1))
+            results.append((f"API delivery {size}: calls per document", calls / size,
+                            API_CALLS_LIMIT))
+    finally:
+        registry.leave_test_mode()
+        standin.stop()
+
+
 def bench_cash(ctx):
     env, cash, sink, args, results = ctx.env, ctx.cash, ctx.sink, ctx.args, ctx.results
     Line = env["account.bank.statement.line"]
@@ -481,6 +563,8 @@ def main():
                 bench_posting(ctx)
             if "delivery" in sections:
                 bench_delivery(ctx)
+            if "api" in sections or "delivery" in sections:
+                bench_api(ctx)
             if "cash" in sections:
                 bench_cash(ctx)
         finally:

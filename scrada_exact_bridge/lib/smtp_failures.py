@@ -38,6 +38,7 @@ KIND_INVALID_RECIPIENT = "invalid_recipient"  # Odoo found no valid recipient
 KIND_MISSING_RECIPIENT = "missing_recipient"
 KIND_INVALID_SENDER = "invalid_sender"  # Odoo found no valid From
 KIND_MISSING_SENDER = "missing_sender"
+KIND_MESSAGE_INVALID = "message_invalid"  # the mail cannot be built (e.g. a header with CR/LF)
 # KIND_CONFIGURATION (delivery_policy): no SMTP server configured, archived server, bad cert
 
 PERMANENT_KINDS = frozenset(
@@ -50,6 +51,7 @@ PERMANENT_KINDS = frozenset(
         KIND_MISSING_RECIPIENT,
         KIND_INVALID_SENDER,
         KIND_MISSING_SENDER,
+        KIND_MESSAGE_INVALID,
         KIND_CONFIGURATION,
     }
 )
@@ -95,6 +97,13 @@ _CONFIGURATION_WORDS = (
     "private key",
     "does not support smtp-over-ssl",
 )
+# Python's e-mail package refusing to build the message: the same mail fails every time.
+_MESSAGE_INVALID_WORDS = (
+    "header values may not contain",
+    "linefeed or carriage return",
+    "invalid header",
+    "header injection",
+)
 _RECIPIENT_WORDS = ("recipient", "rcpt", "mailbox unavailable", "user unknown", "no such user")
 _SENDER_WORDS = ("sender", "mail from", "senderrefused", "not allowed to send", "spoof")
 
@@ -132,6 +141,7 @@ def _kind_of_code(code, lowered):
 
 
 _TEXT_RULES = (
+    (_MESSAGE_INVALID_WORDS, KIND_MESSAGE_INVALID),
     (_TIMEOUT_WORDS, KIND_TIMEOUT),
     (_CONNECTION_WORDS, KIND_CONNECTION),
     (_CONFIGURATION_WORDS, KIND_CONFIGURATION),

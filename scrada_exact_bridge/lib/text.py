@@ -108,6 +108,20 @@ def to_coda_text(value):
     return " ".join(text.split())
 
 
+def header_text(value):
+    """``value`` on one line, for a mail header (a display name, a subject).
+
+    Control characters (CR, LF, TAB, ...) and line separators become blanks and runs of blanks
+    collapse to one, as Odoo does for partner names: a company name typed with a line break
+    would otherwise make every mail impossible to build ("Header values may not contain
+    linefeed or carriage return characters"). Accents and other letters are kept (headers are
+    encoded when needed). ``None`` gives ``''``.
+    """
+    if value is None:
+        return ""
+    return " ".join(_space_out_controls(str(value)).split())
+
+
 def fit(value, width):
     """Return ``value`` left-aligned, blank-padded and truncated to exactly ``width`` chars."""
     if width < 0:

@@ -38,7 +38,6 @@ from .groups import ACCOUNTING
 
 _logger = logging.getLogger(__name__)
 
-LIVE_DELIVERY_STATES = states.NOT_CANCELLED
 DEFAULT_TZ = "Europe/Brussels"
 
 
@@ -104,11 +103,11 @@ class AccountBankStatement(models.Model):
         groups=ACCOUNTING,
         selection=[
             ("none", "Not sent"),
-            ("pending", "Waiting"),
-            ("sending", "Sending"),
-            ("sent", "Sent"),
-            ("failed", "Failed"),
-            ("cancelled", "Cancelled"),
+            (states.PENDING, "Waiting"),
+            (states.SENDING, "Sending"),
+            (states.SENT, "Sent"),
+            (states.FAILED, "Failed"),
+            (states.CANCELLED, "Cancelled"),
         ],
         string="Exact Online",
         compute="_compute_exact_delivery",
@@ -142,7 +141,7 @@ class AccountBankStatement(models.Model):
         for statement in self:
             deliveries = statement.sudo().exact_delivery_ids.sorted("id")
             statement.exact_delivery_state = deliveries[-1:].state or "none"
-            statement.exact_locked = any(d.state == "sent" for d in deliveries)
+            statement.exact_locked = any(d.state == states.SENT for d in deliveries)
 
     def _exact_coda_file_values(self):
         """``(name, raw)`` of the CODA file: the file of the latest delivery that has one
@@ -518,19 +517,43 @@ class AccountBankStatement(models.Model):
 
     @api.model
     def _exact_statements_to_queue(self):
-        """Numbered statements of flagged journals that have no delivery yet.
+        """Numbered statements of flagged journals that never had a delivery.
 
-        A failed delivery is not queued again automatically (it would fail every
-        run): the accountant fixes the cause and uses "Resend" on the delivery.
+        A statement with any delivery is never queued again by the scheduled actions: a
+        failed one would fail every run (the accountant fixes the cause and presses
+        "Resend"), a cancelled one was stopped by a person and stays stopped until a person
+        queues it again ("Send to Exact Online" on the statement, ``action_exact_queue``).
         """
         return self.sudo().search(
             [
                 ("exact_coda_number", "!=", 0),
                 ("journal_id", "in", self._exact_coda_journals().ids),
-                ("exact_delivery_ids", "not any", [("state", "in", LIVE_DELIVERY_STATES)]),
+                ("exact_delivery_ids", "=", False),
             ],
             order="journal_id, first_line_index",
         )
+
+    def action_exact_queue(self):
+        """"Send to Exact Online": queue the CODA file of statements whose delivery was
+        cancelled (or that have none), on a person's explicit request."""
+        self.check_access("write")
+        self.env["exact.mailbox.delivery"].check_access("write")
+        todo = self.sudo().filtered(
+            lambda statement: statement.exact_coda_number
+            and statement.journal_id.exact_send_coda
+            and not statement.exact_delivery_ids.filtered(lambda d: d.state in states.LIVE)
+        )
+        if not todo:
+            raise UserError(
+                self.env._(
+                    "Nothing to send: only a numbered statement of a cash journal that sends "
+                    "CODA files, without a pending or sent delivery, can be sent again."
+                )
+            )
+        self.env["exact.mailbox.delivery"].sudo()._exact_enqueue(
+            [{"statement_id": statement.id} for statement in todo]
+        )
+        return True
 
     # ------------------------------------------------------------------
     # CODA file

@@ -81,12 +81,19 @@ class AccountEdiXmlUblExact(models.AbstractModel):
             lambda bank: not bank.company_id or bank.company_id == invoice.company_id
         )
         # A cash journal's IBAN only identifies the cash book in CODA files: nobody
-        # can pay into it.
-        cash_books = self.env["account.journal"].sudo().search([
-            ("type", "=", "cash"),
-            ("bank_account_id", "in", banks.ids),
-        ]).bank_account_id
-        banks -= cash_books
+        # can pay into it. Searched once per company in a delivery batch (its cache).
+        cache = self.env.context.get("exact_batch_cache")
+        key = ("cash_book_banks", invoice.company_id.id, tuple(banks.ids))
+        if cache is None or key not in cache:
+            found = self.env["account.journal"].sudo().search([
+                ("type", "=", "cash"),
+                ("bank_account_id", "in", banks.ids),
+            ]).bank_account_id.ids
+            if cache is not None:
+                cache[key] = found
+        else:
+            found = cache[key]
+        banks -= banks.browse(found)
         if invoice.partner_bank_id in banks:
             return invoice.partner_bank_id
         same_currency = banks.filtered(

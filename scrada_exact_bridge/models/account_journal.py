@@ -379,7 +379,7 @@ class AccountJournal(models.Model):
                 [
                     ("journal_id", "=", self._origin.id),
                     ("document_type", "=", "coda"),
-                    ("state", "=", "sent"),
+                    ("state", "=", states.SENT),
                 ],
                 limit=1,
             )

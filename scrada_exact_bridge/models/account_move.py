@@ -76,18 +76,18 @@ class AccountMove(models.Model):
         """The delivery states, labelled for the invoice ("Exact Online: sent", not a bare
         "Sent", which reads as "sent to the customer")."""
         labels = {
-            "pending": self.env._("Exact Online: pending"),
-            "sending": self.env._("Exact Online: sending"),
-            "sent": self.env._("Exact Online: sent"),
-            "failed": self.env._("Exact Online: failed"),
-            "cancelled": self.env._("Exact Online: cancelled"),
+            states.PENDING: self.env._("Exact Online: pending"),
+            states.SENDING: self.env._("Exact Online: sending"),
+            states.SENT: self.env._("Exact Online: sent"),
+            states.FAILED: self.env._("Exact Online: failed"),
+            states.CANCELLED: self.env._("Exact Online: cancelled"),
         }
-        states = self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
+        selection = self.env["exact.mailbox.delivery"]._fields["state"]._description_selection(
             self.env
         )
         return [
             (key, labels.get(key) or self.env._("Exact Online: %(state)s", state=label))
-            for key, label in states
+            for key, label in selection
         ]
 
     def _search_exact_delivery_state(self, operator, value):
@@ -96,15 +96,15 @@ class AccountMove(models.Model):
             raise UserError(self.env._("Unsupported search on the Exact Online status."))
         self.env["exact.mailbox.delivery"].flush_model(["move_id", "state"])
         values = list(value) if isinstance(value, (list, tuple)) else [value]
-        states = [state for state in values if state]
+        wanted = [state for state in values if state]
         latest = SQL(
             "(SELECT latest.move_id FROM (SELECT DISTINCT ON (move_id) move_id, state "
             "FROM exact_mailbox_delivery WHERE move_id IS NOT NULL "
             "ORDER BY move_id, id DESC) latest WHERE latest.state IN %s)",
-            tuple(states) or (None,),
+            tuple(wanted) or (None,),
         )
         domain = [("id", "in", latest)]
-        if len(states) < len(values):  # False: documents without any delivery
+        if len(wanted) < len(values):  # False: documents without any delivery
             delivered = SQL(
                 "(SELECT move_id FROM exact_mailbox_delivery WHERE move_id IS NOT NULL)"
             )
@@ -120,7 +120,9 @@ class AccountMove(models.Model):
         shown = self.filtered("show_reset_to_draft_button")
         if not shown:
             return
-        delivered = shown._exact_deliveries().filtered(lambda d: d.state in ("sent", "sending"))
+        delivered = shown._exact_deliveries().filtered(
+            lambda d: d.state in states.DELIVERED_OR_ON_ITS_WAY
+        )
         for move in shown.filtered(lambda m: m in delivered.move_id):
             move.show_reset_to_draft_button = False
 
@@ -144,7 +146,7 @@ class AccountMove(models.Model):
             move.exact_delivery_count = len(mine)
             move.exact_delivery_state = latest.state if latest else False
             move.exact_delivery_error = (
-                latest.error_message if latest and latest.state == "failed" else False
+                latest.error_message if latest and latest.state == states.FAILED else False
             )
 
     def action_exact_open_deliveries(self):
@@ -192,11 +194,15 @@ class AccountMove(models.Model):
     # ------------------------------------------------------------------
 
     def _exact_to_send(self):
-        """The moves of ``self`` that go to Exact Online."""
+        """The moves of ``self`` that go to Exact Online.
+
+        Also while Exact Online is switched off for the company: their deliveries are queued
+        and wait as ``pending`` (the scheduled action skips paused companies) until it is
+        switched on again; nothing posted meanwhile is lost.
+        """
         return self.filtered(
             lambda move: move.move_type in EXACT_MOVE_TYPES
             and move.sudo().journal_id.exact_send_invoices
-            and move.sudo().company_id.exact_enabled
         )
 
     def _exact_setup_problems(self):
@@ -245,7 +251,11 @@ class AccountMove(models.Model):
         return problems
 
     def _post(self, soft=True):
-        to_check = self._exact_to_send().filtered(lambda move: move.state == "draft")
+        # paused companies: the checks run again before the file is made (the delivery then
+        # fails visibly); posting is never refused for a link that is switched off
+        to_check = self._exact_to_send().filtered(
+            lambda move: move.state == "draft" and move.sudo().company_id.exact_enabled
+        )
         problems = []
         for key_move in {(m.company_id, m.journal_id): m for m in to_check}.values():
             problems.extend(key_move._exact_setup_problems())
@@ -264,6 +274,54 @@ class AccountMove(models.Model):
                 mail_create_nolog=True, tracking_disable=True
             )._exact_enqueue([{"move_id": move.id} for move in todo])
         return posted
+
+    def action_exact_send(self):
+        """"Send to Exact Online" (server action on invoices): queue the posted invoices and
+        credit notes of flagged journals that have no pending, sending or sent delivery: posted
+        before the journal was flagged, or whose delivery a person cancelled. A person's
+        explicit request; the scheduled actions never queue a cancelled document again."""
+        self.env["exact.mailbox.delivery"].check_access("write")
+        self.check_access("write")
+        moves = self.sudo().filtered(
+            lambda move: move.state == "posted" and move.move_type in EXACT_MOVE_TYPES
+            and move.journal_id.exact_send_invoices
+        )
+        live = moves._exact_deliveries().filtered(lambda d: d.state in states.LIVE).move_id
+        todo = moves - live
+        if todo:
+            self.env["exact.mailbox.delivery"].sudo().with_context(
+                mail_create_nolog=True, tracking_disable=True
+            )._exact_enqueue([{"move_id": move.id} for move in todo])
+        skipped = len(self) - len(todo)
+        if len(todo) == 1:
+            parts = [self.env._("1 document queued for Exact Online.")]
+        elif todo:
+            parts = [self.env._("%(count)s documents queued for Exact Online.", count=len(todo))]
+        else:
+            parts = [self.env._("No document queued for Exact Online.")]
+        if skipped == 1:
+            parts.append(self.env._(
+                "1 document skipped: it is not a posted invoice or credit note of a journal "
+                "that sends to Exact Online, or it is already pending or sent."
+            ))
+        elif skipped:
+            parts.append(self.env._(
+                "%(count)s documents skipped: they are not posted invoices or credit notes of "
+                "a journal that sends to Exact Online, or they are already pending or sent.",
+                count=skipped,
+            ))
+        message = " ".join(parts)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Send to Exact Online"),
+                "message": message,
+                "type": "success" if todo else "warning",
+                "sticky": False,
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
 
     def _exact_check_cash_lock(self):
         """Entries of cash lines in a statement sent to Exact Online stay as they are."""

@@ -49,9 +49,10 @@ import threading
 from datetime import timedelta
 
 import psycopg2
+import pytz
 from markupsafe import Markup
 from odoo import api, fields, models, modules
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..lib import delivery_policy as policy
@@ -119,7 +120,10 @@ class ExactMailboxDelivery(models.Model):
         help="Exact Online mailbox the document is sent to: the postbox name (Exact Online "
         "connection) or the linked e-mail address (e-mail)."
     )
-    attachment_id = fields.Many2one("ir.attachment", string="File", ondelete="set null")
+    attachment_id = fields.Many2one(
+        "ir.attachment", string="File", ondelete="set null", readonly=True, check_company=True,
+        help="The file sent, made by Odoo and owned by this delivery (never chosen by hand).",
+    )
     file_name = fields.Char(related="attachment_id.name", string="File name")
     mail_id = fields.Many2one(
         "mail.mail", index="btree_not_null", ondelete="set null", readonly=True
@@ -138,6 +142,21 @@ class ExactMailboxDelivery(models.Model):
     sent_date = fields.Datetime(readonly=True)
     next_attempt_date = fields.Datetime(readonly=True)
     sending_date = fields.Datetime(readonly=True)
+    handed_date = fields.Datetime(
+        string="Handed to the transport", readonly=True, copy=False,
+        help="When the worker started sending this attempt (committed before the mail server or "
+        "Exact Online is contacted). Empty while the attempt is only prepared: a worker that "
+        "stops before it cannot have delivered the document.",
+    )
+    exact_worker = fields.Char(
+        string="Worker", readonly=True, copy=False,
+        help="The database session of the worker that prepared the attempt (process id and "
+        "start time): when that session is gone, the worker died.",
+    )
+    exact_todo_open = fields.Boolean(
+        string="Failure to-do open", readonly=True, copy=False,
+        help="A to-do about this delivery was given to the responsible accountant.",
+    )
 
     # Exact Online API transport (see models/exact_transport_api.py)
     exact_message_id = fields.Char(
@@ -168,6 +187,55 @@ class ExactMailboxDelivery(models.Model):
     exact_status_date = fields.Datetime(
         string="Status read on", readonly=True, copy=False
     )
+
+    # ------------------------------------------------------------------
+    # The file belongs to the delivery (issue 10 #4)
+    # ------------------------------------------------------------------
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._exact_check_file_written(vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._exact_check_file_written([vals])
+        return super().write(vals)
+
+    def _exact_check_file_written(self, vals_list):
+        """Only the addon (server code, as superuser) sets a delivery's file: a person who may
+        write deliveries must not point one at another document's file (ids are guessable)."""
+        if self.env.su or not any("attachment_id" in vals for vals in vals_list):
+            return
+        raise AccessError(
+            self.env._("The file of an Exact Online delivery is made by Odoo and cannot be set.")
+        )
+
+    @api.constrains("attachment_id", "company_id")
+    def _check_exact_file_company(self):
+        for delivery in self.sudo():
+            company = delivery.attachment_id.company_id
+            if company and company != delivery.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "The file %(file)s belongs to company %(other)s, not to %(company)s.",
+                        file=delivery.attachment_id.name, other=company.display_name,
+                        company=delivery.company_id.display_name,
+                    )
+                )
+
+    def _exact_file_problem(self, attachment):
+        """Why ``attachment`` may not be sent by this delivery (translated), or None."""
+        self.ensure_one()
+        if (attachment.res_model, attachment.res_id) != (self._name, self.id) or (
+            attachment.company_id and attachment.company_id != self.company_id
+        ):
+            return self.env._(
+                "The file %(file)s does not belong to this delivery of company %(company)s; it "
+                "is not sent. Cancel this delivery and send the document again from the "
+                "document itself.",
+                file=attachment.name, company=self.company_id.display_name,
+            )
+        return None
 
     def init(self):
         # a second live delivery for the same document would be mailed twice
@@ -239,14 +307,48 @@ class ExactMailboxDelivery(models.Model):
                 continue
             create_keys.append(own_key)
             to_create.append(self._exact_prepare_vals(dict(vals)))
+        self._exact_check_given_files(to_create)
         created = Delivery.create(to_create) if to_create else Delivery
+        created._exact_adopt_files()
         found.update(zip(create_keys, created, strict=True))
         result = Delivery
         for index, key in enumerate(keys):
             result |= found[key or ("new", index)]
-
-            self.env.ref(CRON_XMLID).sudo()._trigger()
+        if created:
+            self.env.ref(CRON_XMLID).sudo()._trigger()  # one wake-up for the whole batch
         return result
+
+    @api.model
+    def _exact_check_given_files(self, vals_list):
+        """A file given when queueing must be free (no document of its own) or belong to the
+        delivery's company; a free file takes the delivery's company."""
+        for vals in vals_list:
+            if not vals.get("attachment_id"):
+                continue
+            attachment = self.env["ir.attachment"].sudo().browse(vals["attachment_id"])
+            company_id = vals.get("company_id")
+            if attachment.company_id.id in (False, company_id):
+                continue
+            if attachment.res_model and attachment.res_id:
+                raise ValidationError(
+                    self.env._(
+                        "The file %(file)s belongs to company %(other)s: it cannot be sent for "
+                        "another company.",
+                        file=attachment.name, other=attachment.company_id.display_name,
+                    )
+                )
+            attachment.company_id = company_id
+
+    def _exact_adopt_files(self):
+        """A file given when queueing (a test document) becomes the delivery's own."""
+        for delivery in self.filtered("attachment_id"):
+            attachment = delivery.attachment_id.sudo()
+            if (attachment.res_model, attachment.res_id) == (delivery._name, delivery.id):
+                continue
+            attachment.write(
+                {"res_model": delivery._name, "res_id": delivery.id,
+                 "company_id": delivery.company_id.id}
+            )
 
     @api.model
     def _exact_prepare_vals(self, vals):
@@ -287,51 +389,122 @@ class ExactMailboxDelivery(models.Model):
         self.ensure_one()
         return (self.move_id or self.statement_id).sudo()
 
+    # ------------------------------------------------------------------
+    # The reader's language (issue 12 #3)
+    # ------------------------------------------------------------------
+
+    def _exact_lang(self):
+        """The language of every text stored about this delivery: the company's responsible
+        accountant's, else the company's own (its partner's), whoever triggered the work."""
+        self.ensure_one()
+        return self.company_id.sudo()._exact_lang()
+
+    def _exact_in_lang(self):
+        """Each delivery with the context language of its company's reader (a list, in order).
+
+        Texts written by the delivery, its transport, the mail body and the activity are
+        then in that language, be it a cron, another user or an API answer that started it.
+        """
+        langs = {}
+        result = []
+        for delivery in self:
+            company = delivery.company_id
+            if company not in langs:
+                langs[company] = delivery._exact_lang()
+            result.append(delivery.with_context(lang=langs[company]))
+        return result
+
+    def _exact_tz(self):
+        self.ensure_one()
+        return self.company_id.sudo().partner_id.tz or "Europe/Brussels"
+
+    def _exact_delay_text(self, delay):
+        """"in 1 minute", "in 5 minutes", "in 1 hour", "in 4 hours" (translated, plurals
+        right) and the local time of the next attempt."""
+        self.ensure_one()
+        minutes = max(1, int(delay.total_seconds() // 60))
+        if minutes % 60 == 0:
+            hours = minutes // 60
+            span = (self.env._("in 1 hour") if hours == 1
+                    else self.env._("in %(count)s hours", count=hours))
+        else:
+            span = (self.env._("in 1 minute") if minutes == 1
+                    else self.env._("in %(count)s minutes", count=minutes))
+        when = fields.Datetime.now() + delay
+        try:
+            local = pytz.utc.localize(when).astimezone(pytz.timezone(self._exact_tz()))
+        except pytz.UnknownTimeZoneError:
+            local = pytz.utc.localize(when).astimezone(pytz.timezone("Europe/Brussels"))
+        return self.env._(
+            "The next attempt is %(span)s (at %(time)s).", span=span,
+            time=local.strftime("%H:%M"),
+        )
+
+    # ------------------------------------------------------------------
+    # Chatter and activities
+    # ------------------------------------------------------------------
+
     def _exact_log_queued(self):
         """Log "queued" on the deliveries and on their documents, in batches.
 
         Written by the worker when it first takes a delivery (seconds after
         posting, as the queueing triggers the cron), not inside posting: posting
         only creates the delivery row, which keeps posting in a flagged journal
-        within 15 % of an unflagged one (``tools/bench_post.py``). Until then the
+        within 15 % of an unflagged one (``tools/bench.py``). Until then the
         invoice shows the delivery as pending on its form.
         """
-        bodies = {
-            delivery.id: Markup("<p>%s</p>")
-            % self.env._(
+        bodies = {}
+        for delivery in self._exact_in_lang():
+            bodies[delivery.id] = delivery.env._(
                 "Queued for delivery to the Exact Online mailbox %(mailbox)s.",
                 mailbox=delivery.mailbox or "-",
             )
-            for delivery in self
+        self._exact_log_batch(bodies)
+
+    def _exact_log_batch(self, bodies):
+        """Log notes (plain text per delivery id) on the deliveries and their documents.
+
+        Notes, not messages, and all of them in one ``mail.message`` create (as
+        ``_message_log_batch`` does per model): no followers, notifications or reply-to to
+        compute (issue 9 section 4). A source that is no ``mail.thread`` gets the note
+        through its ``_exact_delivery_message``; a test document's note goes on its journal.
+        """
+        if not bodies:
+            return
+        deliveries = self.sudo().browse(list(bodies))
+        author_id, email_from = deliveries._message_compute_author(raise_on_email=False)
+        base = {
+            "author_id": author_id,
+            "email_from": email_from,
+            "record_alias_domain_id": False,
+            "record_company_id": False,
+            "record_name": False,
+            "message_type": "notification",
+            "is_internal": True,
+            "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+            "email_add_signature": False,
+            "reply_to": self.env["mail.thread"]._notify_get_reply_to(default=email_from)[False],
         }
-        self.sudo()._message_log_batch(bodies)
-        for field in ("move_id", "statement_id"):
-            with_source = self.filtered(field)
-            if with_source and hasattr(with_source[field], "_message_log_batch"):
-                with_source[field].sudo()._message_log_batch(
-                    {delivery[field].id: bodies[delivery.id] for delivery in with_source}
-                )
+        values = []
+        for delivery in deliveries:
+            html = Markup("<p>%s</p>") % bodies[delivery.id]
+            values.append(dict(base, model=delivery._name, res_id=delivery.id, body=html))
+            source = delivery.move_id or delivery.statement_id
+            if source and hasattr(source, "_message_log_batch"):
+                values.append(dict(base, model=source._name, res_id=source.id, body=html))
+            elif source:
+                source.sudo()._exact_delivery_message(html)
+            elif delivery.journal_id:
+                values.append(dict(
+                    base, model="account.journal", res_id=delivery.journal_id.id,
+                    body=Markup("<p>%s: %s</p>") % (delivery.name or "", bodies[delivery.id]),
+                ))
+        self.env["mail.message"].sudo().create(values)
 
     def _exact_post(self, body):
-        """Post ``body`` (plain text) on the delivery and on its source document.
-
-        The source gets it through ``source._exact_delivery_message(body)`` when that exists,
-        else ``message_post`` when the source is a ``mail.thread``, else on the journal.
-        """
-        html = Markup("<p>%s</p>") % body
-        for delivery in self:
-            delivery.sudo().message_post(body=html, subtype_xmlid="mail.mt_note")
-            source = delivery._exact_source()
-            target = source if source and hasattr(source, "message_post") else False
-            if source and hasattr(source, "_exact_delivery_message"):
-                source._exact_delivery_message(html)
-            elif target:
-                target.message_post(body=html, subtype_xmlid="mail.mt_note")
-            elif delivery.journal_id:
-                name = delivery.name or ""
-                delivery.journal_id.sudo().message_post(
-                    body=Markup("<p>%s: %s</p>") % (name, body), subtype_xmlid="mail.mt_note"
-                )
+        """Log ``body`` (plain text) on the deliveries and on their documents (or on the
+        journal of a test document)."""
+        self._exact_log_batch(dict.fromkeys(self.ids, body))
 
     def _exact_schedule_activity(self, reason, summary=None):
         """A to-do for the company's responsible accountant, on the source if it can hold one."""
@@ -343,6 +516,7 @@ class ExactMailboxDelivery(models.Model):
             source = delivery._exact_source()
             record = source if source and hasattr(source, "activity_schedule") else delivery.sudo()
             todo = self.env.ref("mail.mail_activity_data_todo")
+            delivery.sudo().exact_todo_open = True
             if any(
                 activity.activity_type_id == todo
                 and activity.user_id == user
@@ -368,20 +542,38 @@ class ExactMailboxDelivery(models.Model):
                 )
 
     def _exact_close_activities(self, feedback):
-        """Mark done the failure to-dos of this delivery (on itself and on its source)."""
+        """Mark done the failure to-dos of these deliveries (on themselves and their source).
+
+        Only deliveries that got one (``exact_todo_open``): a delivery that never failed costs
+        no activity search.
+        """
+        with_todo = self.filtered("exact_todo_open")
+        if not with_todo:
+            return
         todo = self.env.ref("mail.mail_activity_data_todo")
-        summary = self.env._("Exact Online delivery failed")
-        for delivery in self:
+        for delivery in with_todo:
             activities = delivery.sudo().activity_ids.filtered(
                 lambda a: a.activity_type_id == todo
             )
             source = delivery._exact_source()
             if source and hasattr(source, "activity_ids"):
+                summaries = self._exact_todo_summaries()
                 activities |= source.activity_ids.filtered(
-                    lambda a: a.activity_type_id == todo and a.summary == summary
+                    lambda a, summaries=summaries: a.activity_type_id == todo
+                    and a.summary in summaries
                 )
             if activities:
                 activities.action_feedback(feedback=feedback)
+            delivery.sudo().exact_todo_open = False
+
+    @api.model
+    def _exact_todo_summaries(self):
+        """The summary of the failure to-do in every installed language (a to-do written in
+        the company's language must be found whatever the language of who closes it)."""
+        langs = [code for code, _name in self.env["res.lang"].get_installed()]
+        return {
+            self.with_context(lang=lang).env._("Exact Online delivery failed") for lang in langs
+        }
 
     def _exact_transport(self):
         """The transport of this delivery (``exact.transport.<transport>``, as superuser)."""
@@ -408,15 +600,20 @@ class ExactMailboxDelivery(models.Model):
                     "next_attempt_date": False,
                 }
             )
-            delivery._exact_post(
-                self.env._(
-                    "Sent to the Exact Online mailbox %(mailbox)s as %(file)s (attempt "
-                    "%(attempt)s).",
-                    mailbox=delivery.mailbox,
-                    file=delivery.attachment_id.name or "-",
-                    attempt=delivery.attempts,
-                )
+            note = self.env._(
+                "Sent to the Exact Online mailbox %(mailbox)s as %(file)s (attempt "
+                "%(attempt)s).",
+                mailbox=delivery.mailbox,
+                file=delivery.attachment_id.name or "-",
+                attempt=delivery.attempts,
             )
+            batch_notes = self.env.context.get("exact_batch_cache", {}).get("sent_notes")
+            if batch_notes is not None:
+                # logged with the batch's other "sent" notes in one create at its end
+                # (issue 9 section 4); the state itself is committed with the mail
+                batch_notes[delivery.id] = note
+            else:
+                delivery._exact_post(note)
             delivery._exact_close_activities(self.env._("Delivered"))
 
     def _exact_record_failure(self, failure, text=None):
@@ -427,19 +624,23 @@ class ExactMailboxDelivery(models.Model):
             state = policy.next_state(failure, delivery.attempts, max_attempts)
             delivery._exact_transport()._after_failure(delivery, failure, message)
             if state == states.PENDING:
-                next_date = fields.Datetime.now() + policy.retry_delay(delivery.attempts)
+                delay = policy.retry_delay(delivery.attempts)
+                next_date = fields.Datetime.now() + delay
+                # what happened, when the next attempt is, then the technical detail
+                head, _sep, tail = message.partition("\n")
+                message = " ".join((head, delivery._exact_delay_text(delay)))
+                if tail:
+                    message = "\n".join((message, tail))
                 delivery.write(
                     {"state": states.PENDING, "error_message": message,
                      "next_attempt_date": next_date}
                 )
                 delivery._exact_post(
                     self.env._(
-                        "Attempt %(attempt)s of %(max)s failed: %(reason)s Next attempt in "
-                        "%(minutes)s minutes.",
+                        "Attempt %(attempt)s of %(max)s failed: %(reason)s",
                         attempt=delivery.attempts,
                         max=max_attempts,
                         reason=message,
-                        minutes=int(policy.retry_delay(delivery.attempts).total_seconds() // 60),
                     )
                 )
                 self.env.ref(CRON_XMLID).sudo()._trigger(next_date)
@@ -473,11 +674,29 @@ class ExactMailboxDelivery(models.Model):
                     "next_attempt_date": wait.until or False,
                 }
             )
-            delivery.sudo().message_post(
-                body=Markup("<p>%s</p>") % message, subtype_xmlid="mail.mt_note"
-            )
+            delivery.sudo()._message_log(body=Markup("<p>%s</p>") % message)
         if wait.until:
             self.env.ref(CRON_XMLID).sudo()._trigger(wait.until)
+
+    def _exact_record_not_sent(self):
+        """The worker stopped before it handed the document to the transport: nothing can
+        have reached Exact Online, the delivery is simply due again (attempt not counted)."""
+        for delivery in self:
+            delivery.write(
+                {
+                    "state": states.PENDING,
+                    "attempts": max(0, delivery.attempts - 1),
+                    "next_attempt_date": False,
+                    "sending_date": False,
+                    "exact_worker": False,
+                }
+            )
+            delivery._exact_post(
+                self.env._(
+                    "The worker stopped before this document was handed to the mail server or "
+                    "Exact Online: it was not sent and goes out with the next run."
+                )
+            )
 
     def _exact_record_interrupted(self, detail):
         """The document may or may not have arrived: never resend blindly."""
@@ -564,24 +783,72 @@ class ExactMailboxDelivery(models.Model):
         cr = self.env.cr
         self.env.flush_all()  # raw SQL below: make pending ORM writes visible
         cr.execute(self._exact_due_query(batch_size, lock=True))
-        deliveries = self.browse([row[0] for row in cr.fetchall()])
+        # lookups the documents of one batch share (mail server, company bank account)
+        batch = self.with_context(exact_batch_cache={"sent_notes": {}})
+        deliveries = batch.browse([row[0] for row in cr.fetchall()])
         deliveries.invalidate_recordset()
-        armed = deliveries._exact_arm_all()
-        self._exact_commit()
-        stopped = {}  # (company, transport) -> the Wait that stopped it
-        for delivery in armed:
-            key = (delivery.company_id.id, delivery.transport)
-            if key in stopped:
-                delivery._exact_record_wait(stopped[key])
-            else:
-                outcome = delivery._exact_send_armed()
-                if isinstance(outcome, policy.Wait) and outcome.stop_company:
-                    stopped[key] = outcome
+        deliveries._exact_prefetch()
+        try:
+            armed = deliveries._exact_arm_all()
             self._exact_commit()
+            stopped = {}  # (company, transport) -> the Wait that stopped it
+            for delivery in armed._exact_in_lang():
+                key = (delivery.company_id.id, delivery.transport)
+                if key in stopped:
+                    delivery._exact_record_wait(stopped[key])
+                else:
+                    outcome = delivery._exact_send_armed()
+                    if isinstance(outcome, policy.Wait) and outcome.stop_company:
+                        stopped[key] = outcome
+                self._exact_commit()
+            notes = batch.env.context["exact_batch_cache"].pop("sent_notes")
+            if notes:
+                self.sudo()._exact_log_batch(notes)
+                self._exact_commit()
+        finally:
+            Transport = self.env["exact.transport"]
+            for transport_key in Transport._exact_keys():
+                Transport._exact_for_key(transport_key)._end_batch(
+                    batch.env.context["exact_batch_cache"]
+                )
         self.env.flush_all()
         cr.execute(SQL("SELECT count(*) FROM (%s) due", self._exact_due_query(None, lock=False)))
         remaining = cr.fetchone()[0]
         return len(deliveries), remaining
+
+    def _exact_prefetch(self):
+        """Read what the batch needs in a few queries instead of a few per document: the
+        documents, their lines, partners and taxes (issue 9 section 4)."""
+        moves = self.move_id
+        if moves:
+            moves.mapped("partner_id.commercial_partner_id.country_id")
+            lines = moves.line_ids
+            lines.mapped("tax_ids")
+            lines.mapped("product_id")
+        self.company_id.mapped("partner_id")
+        self.journal_id.mapped("name")
+
+    @api.model
+    def _exact_worker_id(self):
+        """``"<pid>@<start>"`` of this database session: it identifies the worker process."""
+        self.env.cr.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()"
+        )
+        row = self.env.cr.fetchone()
+        return f"{row[0]}@{row[1].isoformat()}" if row else False
+
+    @api.model
+    def _exact_dead_workers(self, workers):
+        """The workers of ``workers`` whose database session is gone (the process died)."""
+        workers = {worker for worker in workers if worker}
+        if not workers:
+            return set()
+        pids = sorted({int(worker.split("@", 1)[0]) for worker in workers})
+        self.env.cr.execute(
+            "SELECT pid, backend_start FROM pg_stat_activity WHERE pid = ANY(%s)", [pids]
+        )
+        alive = {f"{pid}@{start.isoformat()}" for pid, start in self.env.cr.fetchall() if start}
+        return workers - alive
 
     @api.model
     def _exact_commit(self):
@@ -606,35 +873,50 @@ class ExactMailboxDelivery(models.Model):
             lambda delivery: not delivery.attempts and not delivery.sending_date
         )
         first_time._exact_log_queued()
-        for delivery in self:
-            delivery.attempts += 1
+        worker = self._exact_worker_id() if self else False
+        for delivery in self._exact_in_lang():
+            attempt = delivery.attempts + 1
             try:
                 with self.env.cr.savepoint():
-                    delivery._exact_arm()
+                    delivery._exact_arm(worker, attempt)
                 armed |= delivery
-            except DeliveryProblem as problem:
-                delivery._exact_record_problem(str(problem))
-            except UserError as error:  # the file builder's list of reasons
-                delivery._exact_record_problem(
-                    self.env._("The file could not be made: %(reason)s", reason=error.args[0])
-                )
+                continue
             except psycopg2.Error:
                 raise  # a database problem is not the document's: the whole batch is retried
-            except Exception as error:
-                _logger.exception("Exact Online delivery %s: preparation failed", delivery.id)
-                delivery._exact_record_failure(
-                    policy.Failure(policy.KIND_UNKNOWN, detail=f"{type(error).__name__}: {error}")
+            except Exception as error:  # recorded on the delivery below
+                problem = error
+            # the savepoint is rolled back: the attempt still counts
+            delivery.attempts = attempt
+            if isinstance(problem, DeliveryProblem):
+                delivery._exact_record_problem(str(problem))
+            elif isinstance(problem, UserError):  # the file builder's list of reasons
+                delivery._exact_record_problem(
+                    delivery.env._("The file could not be made: %(reason)s",
+                                   reason=problem.args[0])
                 )
-        return armed
+            else:
+                _logger.error(
+                    "Exact Online delivery %s: preparation failed", delivery.id,
+                    exc_info=(type(problem), problem, problem.__traceback__),
+                )
+                delivery._exact_record_failure(
+                    policy.Failure(
+                        policy.KIND_UNKNOWN, detail=f"{type(problem).__name__}: {problem}"
+                    )
+                )
+        return self.browse(armed.ids)
 
-    def _exact_arm(self):
+    def _exact_arm(self, worker=False, attempt=None):
         self.ensure_one()
         self._exact_transport()._prepare(self)
         self.write(
             {
+                "attempts": attempt if attempt is not None else self.attempts + 1,
                 "state": states.SENDING,
                 "sending_date": fields.Datetime.now(),
                 "next_attempt_date": False,
+                "handed_date": False,
+                "exact_worker": worker,
             }
         )
 
@@ -643,6 +925,9 @@ class ExactMailboxDelivery(models.Model):
         self.ensure_one()
         attachment = self.attachment_id.sudo()
         if attachment:
+            problem = self._exact_file_problem(attachment)
+            if problem:
+                raise DeliveryProblem(problem)
             if not attachment.raw:
                 raise DeliveryProblem(
                     self.env._(
@@ -671,17 +956,20 @@ class ExactMailboxDelivery(models.Model):
                 "mimetype": result.get("mimetype") or "application/octet-stream",
                 "res_model": self._name,
                 "res_id": self.id,
+                "company_id": self.company_id.id,
             }
         )
         vals = {"attachment_id": attachment.id}
         if result.get("notes"):
             vals["notes"] = "\n".join(str(note) for note in result["notes"])
-        self.write(vals)
+        self.sudo().write(vals)
         return attachment
 
     def _exact_send_armed(self):
         """Step 2: have the transport send this armed delivery; record and return the outcome.
 
+        Before the transport talks to anyone, ``handed_date`` is committed: a worker that dies
+        before that point cannot have delivered the document (see ``_exact_reconcile_stale``).
         Returns None when the delivery was no longer armed (another worker, or a person).
         """
         self.ensure_one()
@@ -689,16 +977,17 @@ class ExactMailboxDelivery(models.Model):
         self.env.flush_all()
         cr.execute(
             SQL(
-                "SELECT id FROM exact_mailbox_delivery WHERE id = %s AND state = %s "
-                "FOR UPDATE SKIP LOCKED",
+                "UPDATE exact_mailbox_delivery SET handed_date = now() at time zone 'UTC' "
+                "WHERE id = %s AND state = %s RETURNING id",
                 self.id, states.SENDING,
             )
         )
         if not cr.fetchone():
             return None
-        self.invalidate_recordset()
+        self.invalidate_recordset(["handed_date"])
+        self._exact_commit()
         outcome = self._exact_transport()._send(self)
-        self.invalidate_recordset()
+        # (the transports write through the ORM: the cache is current, no re-read)
         if self.state != states.SENDING:  # already recorded (e.g. by the mail queue's hook)
             return outcome
         self._exact_apply_outcome(outcome)
@@ -706,25 +995,57 @@ class ExactMailboxDelivery(models.Model):
 
     @api.model
     def _exact_reconcile_stale(self):
-        """Settle deliveries left in ``sending`` by a process that died (see module doc)."""
+        """Settle deliveries left in ``sending`` by a worker that died (see module doc).
+
+        A delivery is taken when its worker's database session is gone (the process died: at
+        once) or after ``STALE_SENDING`` (a worker that hangs). One that was never handed to
+        the transport (``handed_date`` empty) cannot have been delivered: it is due again at
+        once, its attempt not counted. Only one that was handed may have reached the mail
+        server or Exact Online: its transport reconciles it, or a person checks.
+        """
         cr = self.env.cr
         self.env.flush_all()
         cr.execute(
             SQL(
-                "SELECT id FROM exact_mailbox_delivery WHERE state = %s "
-                "AND (sending_date IS NULL OR sending_date < %s) FOR UPDATE SKIP LOCKED",
+                "SELECT id, exact_worker, sending_date FROM exact_mailbox_delivery "
+                "WHERE state = %s",
                 states.SENDING,
-                fields.Datetime.now() - STALE_SENDING,
+            )
+        )
+        rows = cr.fetchall()
+        if not rows:
+            return self.browse()
+        stale_before = fields.Datetime.now() - STALE_SENDING
+        dead = self._exact_dead_workers(row[1] for row in rows)
+        candidates = [
+            row[0] for row in rows
+            if row[1] in dead or not row[2] or row[2] < stale_before
+        ]
+        if not candidates:
+            return self.browse()
+        cr.execute(
+            SQL(
+                "SELECT id FROM exact_mailbox_delivery WHERE id IN %s AND state = %s "
+                "FOR UPDATE SKIP LOCKED",
+                tuple(candidates), states.SENDING,
             )
         )
         stale = self.browse([row[0] for row in cr.fetchall()])
         if not stale:
             return stale
         stale.invalidate_recordset()
-        # claim them: a transport may commit while reconciling, which releases the row locks
-        stale.write({"sending_date": fields.Datetime.now()})
+        # (no exact_worker: armed before workers were recorded; nobody can tell, so handed)
+        never_handed = stale.filtered(
+            lambda delivery: delivery.exact_worker and not delivery.handed_date
+        )
+        for delivery in never_handed._exact_in_lang():
+            delivery._exact_record_not_sent()
+        handed = stale - never_handed
+        if handed:
+            # claim them: a transport may commit while reconciling, which releases the locks
+            handed.write({"sending_date": fields.Datetime.now()})
         self._exact_commit()
-        for delivery in stale:
+        for delivery in handed._exact_in_lang():
             if delivery.state != states.SENDING:
                 continue
             outcome = delivery._exact_transport()._reconcile_interrupted(delivery)
@@ -822,7 +1143,8 @@ class ExactMailboxDelivery(models.Model):
                             document=delivery.name,
                         )
                     )
-        for delivery in self.sudo():
+        user_name = self.env.user.name
+        for delivery in self.sudo()._exact_in_lang():
             previous = delivery.state
             vals = delivery._exact_transport()._resend_values(delivery)
             transport, mailbox = delivery._exact_current_route()
@@ -838,12 +1160,15 @@ class ExactMailboxDelivery(models.Model):
                 }
             )
             delivery.write(vals)
+            state_label = dict(
+                delivery._fields["state"]._description_selection(delivery.env)
+            ).get(previous, previous)
             delivery._exact_post(
-                self.env._(
+                delivery.env._(
                     "Resend requested by %(user)s (was %(state)s): the document will be sent "
                     "again to %(mailbox)s.",
-                    user=self.env.user.name,
-                    state=previous,
+                    user=user_name,
+                    state=state_label,
                     mailbox=mailbox,
                 )
             )
@@ -857,13 +1182,18 @@ class ExactMailboxDelivery(models.Model):
             raise UserError(
                 self.env._("Only pending or failed deliveries can be cancelled.")
             )
-        for delivery in self.sudo():
+        user_name = self.env.user.name
+        for delivery in self.sudo()._exact_in_lang():
             delivery._exact_transport()._on_cancel(delivery)
             delivery.write({"state": states.CANCELLED, "next_attempt_date": False})
             delivery._exact_post(
-                self.env._("Delivery cancelled by %(user)s.", user=self.env.user.name)
+                delivery.env._(
+                    "Delivery cancelled by %(user)s. It is never sent automatically; to send "
+                    "the document after all, use \"Send to Exact Online\" on the document.",
+                    user=user_name,
+                )
             )
-            delivery._exact_close_activities(self.env._("Cancelled"))
+            delivery._exact_close_activities(delivery.env._("Cancelled"))
         return True
 
     def _exact_current_route(self):

@@ -359,9 +359,11 @@ class ExactOnlineConnection(models.Model):
                     "last_error": False,
                 }
             )
-            connection.message_post(
+            # stored text: in the company's reader's language (issue 12 #3)
+            reader = connection.with_context(lang=connection.sudo().company_id._exact_lang())
+            reader.message_post(
                 body=Markup("<p>%s</p>")
-                % self.env._("Disconnected by %(user)s.", user=self.env.user.name),
+                % reader.env._("Disconnected by %(user)s.", user=self.env.user.name),
                 subtype_xmlid="mail.mt_note",
             )
         return True
@@ -564,13 +566,16 @@ class ExactOnlineConnection(models.Model):
 
     def _exact_after_connect(self):
         """Close the reconnect to-dos and let waiting documents go."""
+        user_name = self.env.user.name
+        # stored texts: in the company's reader's language (issue 12 #3)
+        reader = self.with_context(lang=self.sudo().company_id._exact_lang())
         todo = self.env.ref("mail.mail_activity_data_todo")
-        activities = self.sudo().activity_ids.filtered(lambda a: a.activity_type_id == todo)
+        activities = reader.sudo().activity_ids.filtered(lambda a: a.activity_type_id == todo)
         if activities:
-            activities.action_feedback(feedback=self.env._("Reconnected"))
-        self.sudo().message_post(
+            activities.action_feedback(feedback=reader.env._("Reconnected"))
+        reader.sudo().message_post(
             body=Markup("<p>%s</p>")
-            % self.env._("Connected to Exact Online by %(user)s.", user=self.env.user.name),
+            % reader.env._("Connected to Exact Online by %(user)s.", user=user_name),
             subtype_xmlid="mail.mt_note",
         )
         self.env.ref(DELIVERY_CRON).sudo()._trigger()
@@ -714,8 +719,14 @@ class ExactOnlineConnection(models.Model):
         return ExactCallFailed(exact_failures.classify_error(exact_api.parse_error(answer)))
 
     def _exact_mark_expired(self, reason):
-        """The chain is broken: state expired, a to-do for the accountant (side environment)."""
+        """The chain is broken: state expired, a to-do for the accountant (side environment).
+        Written in the company's reader's language, whoever's call found it (issue 12 #3)."""
         self.ensure_one()
+        return self.with_context(
+            lang=self.sudo().company_id._exact_lang()
+        )._exact_mark_expired_in_lang(reason)
+
+    def _exact_mark_expired_in_lang(self, reason):
         message = self.env._(
             "Reconnect to Exact Online: %(reason)s. Documents wait and go out once a person "
             "presses Connect on the Exact Online connection.", reason=reason,

@@ -102,7 +102,12 @@ class ExactReceiptsBook(models.AbstractModel):
         """The end-of-day steps of every book (also run first by the CODA closing)."""
         books = self._exact_books()
         for book in books:
-            self._exact_close_book(book, today or self._exact_today(book))
+            # what the steps store (error note, invoice narration) is written in the language
+            # of the company's reader, whoever runs the closing (issue 12 #3)
+            lang = book.company_id.sudo()._exact_lang()
+            self.with_context(lang=lang)._exact_close_book(
+                book.with_context(lang=lang), today or self._exact_today(book)
+            )
         return books
 
     @api.model

@@ -27,7 +27,7 @@ buttons):
     an outcome like ``_send`` (``Interrupted`` when nobody can tell: a person checks).
 
 Optional hooks have defaults below (``_due_condition``, ``_after_failure``, ``_on_cancel``,
-``_resend_values``, ``_wait_text``).
+``_resend_values``, ``_wait_text``, ``_end_batch``).
 """
 
 from odoo import api, models
@@ -104,6 +104,10 @@ class ExactTransport(models.AbstractModel):
     def _resend_values(self, delivery):
         """Delivery values that make a person's *Resend* a new delivery for this transport."""
         return {}
+
+    def _end_batch(self, cache):
+        """Called once at the end of a worker batch with the batch's cache (``exact_batch_cache``
+        context dict): close what the transport kept open for the batch (SMTP sessions)."""
 
     def _wait_text(self, delivery, wait):
         """A translated sentence for a :class:`~..lib.delivery_policy.Wait`."""

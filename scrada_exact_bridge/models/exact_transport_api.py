@@ -267,7 +267,8 @@ class ExactTransportApi(models.AbstractModel):
                         for rec in exact_api.results(answer.json())
                     }
                     now = fields.Datetime.now()
-                    for delivery in chunk:
+                    in_chunk = mine.browse([delivery.id for delivery in chunk])
+                    for delivery in in_chunk._exact_in_lang():
                         code = statuses.get(delivery.exact_message_id.lower())
                         delivery._exact_set_recipient_status(code, now)
             except ExactRateLimited as limited:
@@ -324,11 +325,23 @@ class ExactTransportApi(models.AbstractModel):
         journal = journal or "-"
         company = company or (connection.company_id.display_name if connection else "-")
         division = (connection.division if connection else 0) or "-"
+        url = (connection.base_url if connection else "") or "-"
         texts = {
-            failures.KIND_CONNECTION: lambda: self.env._("Exact Online could not be reached."),
-            failures.KIND_TIMEOUT: lambda: self.env._("Exact Online did not answer in time."),
+            failures.KIND_CONNECTION: lambda: self.env._(
+                "Exact Online (%(url)s) could not be reached: the Odoo server has no internet "
+                "access or Exact Online is down. Nothing to do if it passes; if it repeats, "
+                "check the internet access of the Odoo server and the Exact Online address on "
+                "the connection (Invoicing/Accounting > Exact Online > Connection).",
+                url=url,
+            ),
+            failures.KIND_TIMEOUT: lambda: self.env._(
+                "Exact Online (%(url)s) did not answer in time. Nothing to do if it passes; "
+                "Exact Online's status page tells whether it has trouble.",
+                url=url,
+            ),
             failures.KIND_SERVER: lambda: self.env._(
-                "Exact Online had a problem (HTTP %(code)s); the document is sent again later.",
+                "Exact Online had a problem of its own (HTTP %(code)s); nothing to do, the "
+                "document is sent again later.",
                 code=code,
             ),
             failures.KIND_TOO_EARLY: lambda: self.env._(

@@ -20,7 +20,9 @@ class MailMail(models.Model):
         from the mail state right after sending (or, after a crash, on its next run).
         """
         exact_mails = self.filtered(lambda mail: mail.model == "exact.mailbox.delivery")
-        if exact_mails:
+        if exact_mails and not self.env.context.get("exact_outcome_by_worker"):
+            # (the delivery worker, which sent the mail, records the outcome itself right
+            # after ``send()``, in this same transaction: no second look-up of the delivery)
             try:
                 with self.env.cr.savepoint():
                     deliveries = self.env["exact.mailbox.delivery"].sudo().search(

@@ -74,6 +74,18 @@ class ResCompany(models.Model):
                     )
                 )
 
+    def _exact_lang(self):
+        """The language of the texts the addon stores for this company (chatter notes, errors,
+        to-dos, the mail body): the responsible accountant's, else the company's own (its
+        partner's), else English; only an active language of the database."""
+        self.ensure_one()
+        company = self.sudo()
+        Lang = self.env["res.lang"]
+        for code in (company.exact_responsible_id.lang, company.partner_id.lang):
+            if code and Lang._get_code(code):
+                return code
+        return "en_US"
+
     def _exact_responsible_user(self):
         """The user who must act on failed deliveries of this company."""
         self.ensure_one()

@@ -1,5 +1,6 @@
 from . import test_journal_config
 from . import test_delivery
+from . import test_delivery_hardening
 from . import test_ubl
 from . import test_cash_book
 from . import test_wizard

@@ -16,10 +16,13 @@ Usage in an Odoo test::
 ``sink.reject_with = (451, "4.3.0 try later")`` makes the server answer that code (on RCPT by
 default, or on DATA with ``sink.reject_on = "DATA"``) until it is set back to None;
 ``sink.stop()`` then ``sink.start()`` simulates a server that is down, then up again on the same
-port. The sink needs the ``aiosmtpd`` package (a test dependency); without it ``start()`` skips
-the test.
+port. ``sink.hold = threading.Event()`` makes the server keep the next message without answering
+(``sink.holding`` is set then) until the event is set: the moment a sender cannot know whether
+its mail was accepted. The sink needs the ``aiosmtpd`` package (a test dependency); without it
+``start()`` skips the test.
 """
 
+import asyncio
 import email
 import threading
 from contextlib import contextmanager
@@ -77,6 +80,12 @@ class _Handler:
             self.sink.envelopes.append(
                 {"mail_from": envelope.mail_from, "rcpt_tos": list(envelope.rcpt_tos), "raw": raw}
             )
+        hold = self.sink.hold
+        if hold is not None:
+            # the server has the whole message but has not answered yet: the sender cannot
+            # know whether it was accepted (a worker killed now leaves exactly that doubt)
+            self.sink.holding.set()
+            await asyncio.to_thread(hold.wait, 120)
         return "250 Message accepted for delivery"
 
 
@@ -98,6 +107,8 @@ class SmtpSink:
         self.reject_with = None
         self.reject_on = "RCPT"
         self.rejections = 0
+        self.hold = None  # a threading.Event: DATA is stored, then answered once it is set
+        self.holding = threading.Event()  # set when a message is being held
         self._lock = threading.Lock()
         self._controller = None
 

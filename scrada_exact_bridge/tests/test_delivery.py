@@ -1,7 +1,12 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """Delivery of documents to the Exact Online mailbox, against a real local SMTP server."""
 
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from datetime import timedelta
 from unittest.mock import patch
 
@@ -9,6 +14,7 @@ import psycopg2
 from odoo import SUPERUSER_ID, api, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import config as odoo_config
 from odoo.tools import mute_logger
 
 from .common import SALES_MAILBOX, SENDER, ExactCommon
@@ -229,7 +235,7 @@ class TestDelivery(ExactCommon):
         self._run_cron()
         self.assertEqual(delivery.state, "pending")
         self.assertEqual(delivery.attempts, 1)
-        self.assertIn("could not be reached", delivery.error_message)
+        self.assertIn("refused the connection", delivery.error_message)
         self.assertEqual(delivery.mail_id.state, "exception")
         self.assertGreater(delivery.next_attempt_date, fields.Datetime.now())
         new_triggers = self.env["ir.cron.trigger"].sudo().search(
@@ -384,7 +390,9 @@ class TestDelivery(ExactCommon):
 
     def test_interrupted_send_is_not_resent_blindly(self):
         delivery = self._queue_test_document()
-        delivery.sudo()._exact_arm_all()  # step 1 done, then the process "dies"
+        delivery.sudo()._exact_arm_all()  # step 1 done
+        # step 2 began (the mail may be at the server), then the process "dies"
+        delivery.sudo().handed_date = fields.Datetime.now()
         self.assertEqual(delivery.state, "sending")
         self.assertEqual(delivery.mail_id.state, "cancel", "Odoo's queue must not pick it up")
         with real_smtp():
@@ -400,6 +408,7 @@ class TestDelivery(ExactCommon):
     def test_interrupted_after_the_mail_was_sent_is_reconciled(self):
         delivery = self._queue_test_document()
         delivery.sudo()._exact_arm_all()
+        delivery.sudo().handed_date = fields.Datetime.now()
         delivery.mail_id.sudo().write({"state": "sent"})
         delivery.sudo().sending_date = fields.Datetime.now() - timedelta(hours=1)
         self._run_cron()
@@ -524,3 +533,110 @@ class TestDeliveryConcurrency(TransactionCase):
             self.assertEqual(set(deliveries.mapped("attempts")), {1})
         received = sorted(int(message["X-Exact-Delivery-Id"]) for message in sink.messages)
         self.assertEqual(received, sorted(ids), "each document exactly once")
+
+    def _kill_worker_at_the_server(self, sink):
+        """Start a worker process, SIGKILL it while the sink holds its first mail; the id of the
+        delivery of that mail."""
+        sink.hold = threading.Event()
+        self.addCleanup(sink.hold.set)
+        worker = subprocess.Popen(
+            [sys.executable, "-c", WORKER_SCRIPT, self.env.cr.dbname,
+             odoo_config["addons_path"], *_db_args()],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        )
+        self.addCleanup(lambda: worker.poll() is None and worker.kill())
+        held = sink.holding.wait(timeout=180)
+        if not held:
+            worker.kill()
+            output = worker.communicate(timeout=30)[0].decode(errors="replace")
+            self.fail(f"the worker never reached the SMTP server:\n{output[-3000:]}")
+        os.kill(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+        sink.hold.set()
+        (held_message,) = sink.messages
+        return int(held_message["X-Exact-Delivery-Id"])
+
+    def test_worker_killed_while_the_server_holds_a_mail(self):
+        """Issue 10 #7: a real worker process, killed with SIGKILL while the real SMTP server
+        holds its first mail. Only that document needs a person; the others of its batch go
+        back to pending at once (no 15-minute wait) and are sent exactly once."""
+        sink = SmtpSink().start()
+        self.addCleanup(sink.stop)
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            trigger_ids = env["ir.cron.trigger"].search([]).ids
+            company = env["res.company"].create(
+                {"name": "Killed BV", "exact_enabled": True,
+                 "exact_sender_email": "boekhouding@killed.example"}
+            )
+            server = make_mail_server(env, sink)
+            attachments = env["ir.attachment"].create(
+                [{"name": f"KILL_{n}.xml", "raw": b"<doc n='%d'/>" % n,
+                  "mimetype": "application/xml", "company_id": company.id} for n in range(3)]
+            )
+            deliveries = env["exact.mailbox.delivery"]._exact_enqueue(
+                [{"document_type": "test", "company_id": company.id,
+                  "mailbox": "k1ll@verkoop.exactonline.be", "attachment_id": attachment.id}
+                 for attachment in attachments]
+            )
+            ids = deliveries.ids
+            cr.commit()  # pylint: disable=invalid-commit
+            self.addCleanup(self._cleanup, company.id, server.id, ids, attachments.ids,
+                            trigger_ids)
+
+        held_id = self._kill_worker_at_the_server(sink)
+        others = [delivery_id for delivery_id in ids if delivery_id != held_id]
+
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            Delivery = env["exact.mailbox.delivery"]
+            killed = Delivery.browse(ids)
+            self.assertEqual(set(killed.mapped("state")), {"sending"})
+            self.assertTrue(Delivery.browse(held_id).handed_date)
+            self.assertFalse(Delivery.browse(others).filtered("handed_date"))
+            # PostgreSQL notices the dead client: its session disappears
+            for _ in range(100):
+                if Delivery._exact_dead_workers(killed.mapped("exact_worker")):
+                    break
+                time.sleep(0.1)
+            with real_smtp(), mute_logger(*QUIET):
+                Delivery._exact_reconcile_stale()  # right away: no 15 minutes
+                cr.commit()  # pylint: disable=invalid-commit
+                self.assertEqual(Delivery.browse(held_id).state, "failed")
+                self.assertIn("may or may not have reached",
+                              Delivery.browse(held_id).error_message)
+                self.assertEqual(set(Delivery.browse(others).mapped("state")), {"pending"})
+                self.assertEqual(set(Delivery.browse(others).mapped("attempts")), {0})
+                Delivery._exact_process_batch(10)
+                cr.commit()  # pylint: disable=invalid-commit
+            self.assertEqual(set(Delivery.browse(others).mapped("state")), {"sent"})
+            self.assertEqual(Delivery.browse(held_id).state, "failed")
+        # (the failure to-do's notification to the accountant is a mail too: not counted)
+        received = sorted(int(message["X-Exact-Delivery-Id"]) for message in sink.messages
+                          if message["X-Exact-Delivery-Id"])
+        self.assertEqual(received, sorted(ids), "each document reached the server once")
+
+
+def _db_args():
+    args = []
+    for key, option in (("db_host", "--db_host"), ("db_port", "--db_port"),
+                        ("db_user", "--db_user"), ("db_password", "--db_password")):
+        if odoo_config.get(key):
+            args += [option, str(odoo_config[key])]
+    return args
+
+
+# A delivery worker in its own process: one batch, committing as the cron does.
+WORKER_SCRIPT = """
+import sys
+from odoo.tools import config
+config.parse_config(["-d", sys.argv[1], "--addons-path", sys.argv[2], "--max-cron-threads", "0",
+                     "--log-level", "warn", *sys.argv[3:]])
+from odoo import SUPERUSER_ID, api
+from odoo.modules.registry import Registry
+registry = Registry(sys.argv[1])
+with registry.cursor() as cr:
+    env = api.Environment(cr, SUPERUSER_ID, {})
+    env["exact.mailbox.delivery"]._exact_process_batch(10)
+    cr.commit()
+"""

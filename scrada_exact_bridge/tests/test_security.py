@@ -296,6 +296,9 @@ ACTIONS = {
     ("exact.setup.wizard", "action_refresh"): ("wizard", {"manager_a"}),
     ("exact.setup.wizard", "action_send_test"): ("wizard", {"manager_a"}),
     ("account.move", "action_exact_open_deliveries"): ("invoice", ACCOUNTING_A),
+    # "Send to Exact Online" (server action): queues a delivery, as Resend does
+    ("account.move", "action_exact_send"): ("invoice", {"manager_a"}),
+    ("account.bank.statement", "action_exact_queue"): ("statement", {"manager_a"}),
     ("account.journal", "action_exact_open_deliveries"): ("cash_journal", ACCOUNTING_A),
     ("account.journal", "action_exact_cash_book"): ("cash_journal", ACCOUNTING_A),
     ("account.journal", "action_exact_close_now"): ("cash_journal", ACCOUNTING_A),

@@ -600,10 +600,11 @@ class TestExactUblPosting(TestExactUbl):
         others = other_sale | bill | entry | payment.move_id | statement_line.move_id
         self.assertFalse(self._deliveries(others))
         self.assertEqual(len(self._deliveries(invoice)), 1)
-        # Exact Online switched off for the company: nothing is queued either.
+        # Exact Online switched off for the company: queued all the same, the delivery waits
+        # (issue 12 #2: nothing posted while paused is lost)
         self.company.exact_enabled = False
         paused = self._invoice(self.customer, [{"price_unit": 10.0, "taxes": self.tax_21}])
-        self.assertFalse(self._deliveries(paused))
+        self.assertEqual(self._deliveries(paused).mapped("state"), ["pending"])
 
     def test_reset_to_draft(self):
         move = self._invoice(self.customer, [{"price_unit": 10.0, "taxes": self.tax_21}])
