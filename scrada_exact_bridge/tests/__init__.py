@@ -16,3 +16,4 @@ from . import test_security
 from . import test_exact_connection
 from . import test_exact_api_delivery
 from . import test_exact_api_concurrency
+from . import test_exact_setup_connection
