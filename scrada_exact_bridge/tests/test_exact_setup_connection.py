@@ -16,8 +16,9 @@ from .api_common import CASH_POSTBOX, OWN_POSTBOX, QUIET, SALES_POSTBOX, ExactAp
 from .common import CASH_IBAN, SENDER
 
 
-@tagged("post_install", "-at_install")
-class TestExactSetupConnection(ExactApiCommon):
+class ExactFromScratchCommon(ExactApiCommon):
+    """The stand-in of Exact Online and a company with nothing configured yet."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -31,6 +32,9 @@ class TestExactSetupConnection(ExactApiCommon):
         cls.company.write({"exact_enabled": False})
         cls.manager = cls.env.user  # accountman: accounting manager, not an administrator
 
+
+@tagged("post_install", "-at_install")
+class TestExactSetupConnection(ExactFromScratchCommon):
     def _wizard(self):
         return self.env["exact.setup.wizard"].with_company(self.company).create({})
 
