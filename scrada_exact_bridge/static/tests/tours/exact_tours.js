@@ -125,8 +125,8 @@ function wizardSteps(shot) {
             run: "click",
         },
         {
-            content: "The wizard warns about the kind of address, in full",
-            trigger: `${WIZARD} .o_exact_warnings:contains("${PURCHASE_MAILBOX}")`,
+            content: "The wizard warns about the kind of address, in full on its line",
+            trigger: `${SALE_ROW} td[name=warning].text-warning.o_list_text`,
         },
         {
             trigger: `${CASH_ROW} td[name=mailbox] input`,
@@ -152,14 +152,14 @@ function wizardSteps(shot) {
         },
         {
             content: "No warning about the sales address any more",
-            trigger: `${WIZARD} .o_exact_warnings:not(:contains("${PURCHASE_MAILBOX}"))`,
+            trigger: `${SALE_ROW} td[name=warning]:not(.text-warning)`,
         },
         {
             trigger: `${CASH_ROW} td[name=send] input:checked`,
         },
         {
             content: "CODA by e-mail is unconfirmed: the wizard says so and asks to confirm",
-            trigger: `${WIZARD} .o_exact_warnings:contains("${CASH_MAILBOX}")`,
+            trigger: `${CASH_ROW} td[name=warning].text-warning`,
         },
         {
             content: "Next is refused until the warned address is confirmed",
@@ -664,7 +664,7 @@ function connectionSteps(shot) {
         },
         {
             content: "No warning: CODA through the connection",
-            trigger: `${WIZARD} div[name=step_journals]:not(:has(.o_exact_warnings))`,
+            trigger: `${WIZARD} div[name=step_journals]:not(:has(td[name=warning].text-warning))`,
         },
         ...shot("wizard_3_journals_connection", ".modal .modal-content"),
         { trigger: NEXT, run: "click" },
