@@ -29,8 +29,7 @@ MAIL_QUIET = (*QUIET, "odoo.addons.mail.models.mail_mail")
 BILLING_ADMIN = "base.group_user,base.group_partner_manager,account.group_account_manager"
 
 
-@tagged("post_install", "-at_install")
-class TestExactCommunityTours(ExactFromScratchCommon):
+class CommunityToursCommon(ExactFromScratchCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -51,6 +50,10 @@ class TestExactCommunityTours(ExactFromScratchCommon):
         self.company.write({"exact_responsible_id": user.id})
         self.company.partner_id.lang = lang
         return user
+
+
+@tagged("post_install", "-at_install")
+class TestExactCommunityTours(CommunityToursCommon):
 
     # ------------------------------------------------------------------
     # the wizard's connection step
@@ -172,3 +175,21 @@ class TestExactCommunityTours(ExactFromScratchCommon):
 
     def test_cash_line_tour_fr(self):
         self._cash_line_tour("fr_BE")
+
+
+@tagged("post_install", "-at_install", "-standard", "exact_screenshots")
+class TestExactConnectionScreenshots(CommunityToursCommon):
+    """The connection step's documentation screenshots (tools/screenshots.py), in English."""
+
+    browser_size = "1280x1000"
+
+    def test_screenshots_connection_en(self):
+        from .test_tours import _screenshots
+
+        user = self._billing_admin("en_US")
+        self.env["exact.online.connection"].create(
+            {"company_id": self.company.id, "region": "custom", "base_url": self.standin.url}
+        )
+        with _screenshots("en_US"):
+            self.start_tour("/odoo", "exact_setup_connection_tour_screenshots", login=user.login)
+        self.assertEqual(self.company.exact_connection_id.state, "connected")

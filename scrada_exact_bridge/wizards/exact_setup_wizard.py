@@ -317,7 +317,7 @@ class ExactSetupWizard(models.TransientModel):
     # ------------------------------------------------------------------
 
     def _exact_checklist_items(self):
-        """[(key, section, html)] of what to do in Exact Online, values filled in.
+        """[(key, section, text)] of what to do in Exact Online, values filled in.
 
         A key names the item *and its values* (address, sender, IBAN): a tick stays only while
         what was ticked is still what is asked.
@@ -327,8 +327,9 @@ class ExactSetupWizard(models.TransientModel):
         other_banks = self.env._("Other Belgian banks")
         sales_kind = self.env._("Sales invoices")
 
-        def bold(value):
-            return Markup("<b class='text-break'>%s</b>") % (value or "")
+        def shown(value):
+            # plain text: a list wraps a text column, so every item is read in full
+            return value or ""
 
         items = []
         lines = self.line_ids.filtered("send")
@@ -350,10 +351,10 @@ class ExactSetupWizard(models.TransientModel):
                     self.env._(
                         "Linked e-mail address %(mailbox)s (document type %(kind)s, journal "
                         "%(journal)s): add %(sender)s to its \"Allowed senders\".",
-                        mailbox=bold(line.mailbox),
-                        kind=bold(sales_kind),
-                        journal=bold(line.journal_id.display_name),
-                        sender=bold(self.sender_email),
+                        mailbox=shown(line.mailbox),
+                        kind=shown(sales_kind),
+                        journal=shown(line.journal_id.display_name),
+                        sender=shown(self.sender_email),
                     ),
                 ))
             for line in email_lines.filtered(lambda ln: ln.journal_type == "cash"):
@@ -364,9 +365,9 @@ class ExactSetupWizard(models.TransientModel):
                         "documents no linked e-mail address for bank statements, so this route "
                         "is unconfirmed. If your mailbox has such an address, add %(sender)s to "
                         "its \"Allowed senders\".",
-                        mailbox=bold(line.mailbox),
-                        journal=bold(line.journal_id.display_name),
-                        sender=bold(self.sender_email),
+                        mailbox=shown(line.mailbox),
+                        journal=shown(line.journal_id.display_name),
+                        sender=shown(self.sender_email),
                     ),
                 ))
         if api_lines:
@@ -379,9 +380,9 @@ class ExactSetupWizard(models.TransientModel):
                         "Postbox %(postbox)s (journal %(journal)s) receives the sales invoices "
                         "from your own postbox %(own)s: check that it books them in the right "
                         "administration (the postbox's \"Books in division\").",
-                        postbox=bold(line.mailbox),
-                        journal=bold(line.journal_id.display_name),
-                        own=bold(own or "-"),
+                        postbox=shown(line.mailbox),
+                        journal=shown(line.journal_id.display_name),
+                        own=shown(own or "-"),
                     ),
                 ))
         for line in lines.filtered(lambda ln: ln.journal_type == "cash"):
@@ -394,24 +395,24 @@ class ExactSetupWizard(models.TransientModel):
             items.extend([
                 (f"cash_bank:{key}", section, self.env._(
                     "Create a bank account (bank journal) with account number %(iban)s in EUR.",
-                    iban=bold(iban),
+                    iban=shown(iban),
                 )),
                 (f"cash_other_banks:{key}", section, self.env._(
                     "When Exact Online asks for the bank, choose %(bank)s: the IBAN of a cash "
                     "book belongs to no real bank.",
-                    bank=bold(other_banks),
+                    bank=shown(other_banks),
                 )),
                 (f"cash_gl:{key}", section, self.env._(
                     "Give that bank journal a 57xxxx general-ledger account instead of the "
                     "proposed 55xxxx one (in Odoo the cash journal uses %(account)s): bank "
                     "journal properties > Advanced options > GL account.",
-                    account=bold(gl_account),
+                    account=shown(gl_account),
                 )),
                 (f"cash_link:{key}:{line.mailbox}", section, self.env._(
                     "Link the postbox %(mailbox)s to the company (administration) and to this "
                     "bank account, as for the CODA files of a bank (CodaBox documents), so that "
                     "the CODA files are read into it.",
-                    mailbox=bold(line.mailbox),
+                    mailbox=shown(line.mailbox),
                 )),
             ])
         return items
@@ -1008,5 +1009,5 @@ class ExactSetupWizardCheck(models.TransientModel):
     sequence = fields.Integer()
     key = fields.Char(required=True, readonly=True)
     section = fields.Char(string="Where", readonly=True)
-    text = fields.Html(string="To do", readonly=True, sanitize=False)
+    text = fields.Text(string="To do", readonly=True)
     done = fields.Boolean(string="Done")

@@ -764,3 +764,21 @@ function resendSteps(shot) {
 
 tours.add("exact_deliveries_resend_tour", { steps: () => resendSteps(noShot) });
 tours.add("exact_deliveries_resend_tour_screenshots", { steps: () => resendSteps(withShot) });
+
+/** The daily-receipts book's entry form, as a receipts clerk opens it (screenshot only). */
+tours.add("exact_receipts_entry_screenshot_tour", {
+    steps: () => [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='scrada_exact_bridge.menu_exact_receipts_root']",
+            run: "click",
+        },
+        {
+            trigger: ".o_exact_receipts_entry_form .o_exact_receipts_payments .o_data_row:eq(1)",
+        },
+        screenshotStep("receipts_entry_form", ".o_action_manager", { until: ".o_form_sheet" }),
+    ],
+});
