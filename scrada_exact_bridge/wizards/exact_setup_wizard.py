@@ -847,7 +847,6 @@ class ExactSetupWizardJournal(models.TransientModel):
     )
     postbox_id = fields.Many2one(
         "exact.online.mailbox",
-        string="Postbox",
         domain="[('connection_id', '=', connection_id)]",
         help="The postbox the documents go to, as Exact Online listed them for the "
         "connection (mailbox/Mailboxes).",
@@ -1010,4 +1009,4 @@ class ExactSetupWizardCheck(models.TransientModel):
     key = fields.Char(required=True, readonly=True)
     section = fields.Char(string="Where", readonly=True)
     text = fields.Text(string="To do", readonly=True)
-    done = fields.Boolean(string="Done")
+    done = fields.Boolean()
