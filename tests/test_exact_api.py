@@ -204,3 +204,12 @@ def test_codes_table():
     assert [code for code, _k, _l in codes.RECIPIENT_STATUSES] == sorted(
         code for code, _k, _l in codes.RECIPIENT_STATUSES
     )
+
+
+def test_local_path_only_inside_this_odoo():
+    wizard = "/odoo/action-scrada_exact_bridge.action_exact_setup_wizard/7"
+    assert api.local_path(wizard) == wizard
+    assert api.local_path("/odoo?x=1#y") == "/odoo?x=1#y"
+    for refused in (None, "", "odoo", "//evil.example/odoo", "/\\evil.example",
+                    "https://evil.example/odoo", "/odoo\r\nLocation: x", 42):
+        assert api.local_path(refused) is None, refused

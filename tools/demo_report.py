@@ -1,9 +1,15 @@
 #!/usr/bin/env python3
-"""List the mails of a Maildir and save their attachments (used by tools/demo.sh).
+"""What reached "Exact Online" in the demo (used by tools/demo.sh): the mails of the SMTP sink
+(e-mail transport) and the messages the stand-in of Exact Online received (the connection),
+each attachment saved and checked, and whether every document arrived exactly once.
 
-    python3 tools/demo_report.py demo-output/maildir demo-output/received
+    python3 tools/demo_report.py demo-output/maildir demo-output/received \
+        --standin http://127.0.0.1:18110
 """
 
+import argparse
+import base64
+import collections
 import email
 import email.policy
 import importlib.util
@@ -12,6 +18,8 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -57,16 +65,15 @@ def check_file(path):
     return ""
 
 
-def main(maildir, target):
-    target = Path(target)
+def report_mails(maildir, target):
+    """Print the sink's mails; return the attachment names."""
     target.mkdir(parents=True, exist_ok=True)
+    names = []
     messages = sorted(
         mailbox.Maildir(maildir, factory=None, create=False),
         key=lambda m: str(m.get("Subject", "")),
     )
-    if not messages:
-        print("No mail received.")
-        return 1
+    print(f"-- E-mail: {len(messages)} mail(s) in the SMTP sink")
     for number, raw in enumerate(messages, start=1):
         message = email.message_from_bytes(raw.as_bytes(), policy=email.policy.default)
         attachments = list(message.iter_attachments())
@@ -77,13 +84,68 @@ def main(maildir, target):
             name = part.get_filename()
             payload = part.get_payload(decode=True)
             (target / name).write_bytes(payload)
+            names.append(name)
             print(f"    Attachment: {name} ({len(payload)} bytes) -> {target / name}")
             verdict = check_file(target / name)
             if verdict:
                 print(f"    {verdict}")
-    print(f"{len(messages)} mail(s), attachments saved in {target}")
+    return names
+
+
+def report_standin(url, target):
+    """Print the messages the stand-in of Exact Online received; return the attachment names."""
+    target.mkdir(parents=True, exist_ok=True)
+    state = requests.get(f"{url}/_standin/state", timeout=30).json()
+    postboxes = {box["ID"].lower(): box["Mailbox"] for box in state["mailboxes"]}
+    names = []
+    messages = state["messages"]
+    print(f"-- Exact Online connection: {len(messages)} message(s) in the stand-in of Exact "
+          f"Online ({url}, division {state['division']})")
+    for number, message in enumerate(messages, start=1):
+        sender = postboxes.get(str(message.get("SenderMailboxID", "")).lower(), "?")
+        recipient = postboxes.get(str(message.get("RecipientMailboxID", "")).lower(), "?")
+        print(f"{number:2}. From postbox: {sender}")
+        print(f"    To postbox: {recipient}")
+        print(f"    Subject: {message.get('Subject')}  (Type {message.get('Type')}, "
+              f"RecipientStatus {message.get('RecipientStatus')})")
+        for attachment in message.get("Attachments", []):
+            name = attachment.get("AttachmentFileName") or "attachment"
+            payload = base64.b64decode(attachment.get("raw") or "")
+            (target / name).write_bytes(payload)
+            names.append(name)
+            print(f"    Attachment: {name} ({len(payload)} bytes, Type "
+                  f"{attachment.get('Type')}) -> {target / name}")
+            verdict = check_file(target / name)
+            if verdict:
+                print(f"    {verdict}")
+    calls = sum(state.get("counters", {}).values())
+    print(f"   {calls} call(s) to the stand-in, {state.get('refreshes', 0)} token refresh(es)")
+    return names
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("maildir")
+    parser.add_argument("target")
+    parser.add_argument("--standin", help="address of the running stand-in of Exact Online")
+    args = parser.parse_args()
+    target = Path(args.target)
+    target.mkdir(parents=True, exist_ok=True)
+    names = report_mails(args.maildir, target / "email")
+    if args.standin:
+        print()
+        names += report_standin(args.standin, target / "exact-online")
+    if not names:
+        print("Nothing was received.")
+        return 1
+    twice = {name: count for name, count in collections.Counter(names).items() if count > 1}
+    print()
+    if twice:
+        print(f"Received more than once: {twice}")
+        return 1
+    print(f"{len(names)} document(s), each received exactly once; files saved in {target}")
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main(*sys.argv[1:3]))
+    sys.exit(main())

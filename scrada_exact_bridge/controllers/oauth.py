@@ -17,7 +17,8 @@ class ExactOAuthController(http.Controller):
     @http.route(codes.CALLBACK_PATH, type="http", auth="user", methods=["GET"], readonly=False)
     def exact_oauth_callback(self, state=None, code=None, error=None, error_description=None,
                              **_kwargs):
-        """Check the single-use ``state``, exchange the ``code``, back to the connection form.
+        """Check the single-use ``state``, exchange the ``code``, back to the connection form
+        (or to the set-up wizard that pressed Connect).
 
         A missing, reused, expired or foreign ``state`` is refused (HTTP 400) before anything
         else happens; the code is then never exchanged.
@@ -37,10 +38,10 @@ class ExactOAuthController(http.Controller):
             connection._exact_connect_failed(message)
         else:
             connection._exact_finish_connect(code)
-        return request.redirect(
-            f"/odoo/action-scrada_exact_bridge.action_exact_online_connection/{connection.id}",
-            local=True,
+        back = connection.env.context.get("exact_return_url") or (
+            f"/odoo/action-scrada_exact_bridge.action_exact_online_connection/{connection.id}"
         )
+        return request.redirect(back, local=True)
 
     def _page(self, message, status):
         title = request.env._("Exact Online connection")

@@ -72,6 +72,22 @@ def redirect_uri(web_base_url):
     return (web_base_url or "").rstrip("/") + codes.CALLBACK_PATH
 
 
+def local_path(url):
+    """``url`` when it is a path inside this Odoo (``/odoo/...``), else ``None``.
+
+    Where the OAuth callback sends the user back to: never another host (``//host``, a
+    scheme, a backslash or a control character make it ``None``).
+    """
+    if not url or not isinstance(url, str) or not url.startswith("/") or url.startswith("//"):
+        return None
+    if "\\" in url or any(ord(char) < 32 or ord(char) == 127 for char in url):
+        return None
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc:
+        return None
+    return url
+
+
 def auth_url(base_url, client_id, redirect, state, force_login=False):
     query = {
         "client_id": client_id,

@@ -158,6 +158,11 @@ class ExactOnlineConnection(models.Model):
     oauth_state_expires = fields.Datetime(
         string="Sign-in valid until", copy=False, groups="base.group_system"
     )
+    oauth_return_url = fields.Char(
+        string="Back to after sign-in", copy=False, groups="base.group_system",
+        help="Where the callback sends the user back to (an address inside this Odoo, e.g. "
+        "the set-up wizard that pressed Connect); the connection's form when empty.",
+    )
     token_issued_at = fields.Datetime(string="Access token issued", readonly=True, copy=False)
     token_expires_at = fields.Datetime(string="Access token expires", readonly=True, copy=False)
     refresh_token_issued_at = fields.Datetime(
@@ -325,8 +330,12 @@ class ExactOnlineConnection(models.Model):
             )
         raise UserError(message)
 
-    def action_exact_connect(self):
-        """Send the user to Exact Online to consent; Exact sends them back to the callback."""
+    def action_exact_connect(self, return_url=None):
+        """Send the user to Exact Online to consent; Exact sends them back to the callback.
+
+        :param return_url: a path inside this Odoo the callback ends on (the set-up wizard);
+            anything that is not a local path is ignored (the connection's form then).
+        """
         self.ensure_one()
         self.check_access("write")
         self._exact_check_app()
@@ -336,6 +345,7 @@ class ExactOnlineConnection(models.Model):
                 "oauth_state_hash": _hash(state),
                 "oauth_state_user_id": self.env.uid,
                 "oauth_state_expires": fields.Datetime.now() + STATE_TTL,
+                "oauth_return_url": exact_api.local_path(return_url) or False,
             }
         )
         return {
@@ -386,8 +396,8 @@ class ExactOnlineConnection(models.Model):
         found = None
         with self._exact_side_env() as env:
             env.cr.execute(
-                "SELECT id, oauth_state_user_id, oauth_state_expires FROM exact_online_connection "
-                "WHERE oauth_state_hash = %s FOR NO KEY UPDATE",
+                "SELECT id, oauth_state_user_id, oauth_state_expires, oauth_return_url "
+                "FROM exact_online_connection WHERE oauth_state_hash = %s FOR NO KEY UPDATE",
                 [_hash(state)],
             )
             row = env.cr.fetchone()
@@ -395,7 +405,7 @@ class ExactOnlineConnection(models.Model):
                 # single use: spent whoever presents it
                 env[self._name].browse(row[0]).write(
                     {"oauth_state_hash": False, "oauth_state_user_id": False,
-                     "oauth_state_expires": False}
+                     "oauth_state_expires": False, "oauth_return_url": False}
                 )
                 if row[1] == self.env.uid and row[2] and row[2] >= fields.Datetime.now():
                     found = row[0]
@@ -403,7 +413,7 @@ class ExactOnlineConnection(models.Model):
             raise refused
         connection = self.browse(found)
         connection.check_access("write")
-        return connection
+        return connection.with_context(exact_return_url=exact_api.local_path(row[3]))
 
     def _exact_finish_connect(self, code):
         """Exchange the authorisation code, read the division and its postboxes.

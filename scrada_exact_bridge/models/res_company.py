@@ -41,6 +41,13 @@ class ResCompany(models.Model):
         readonly=True,
         help="The company's connection to Exact Online's API (one per company).",
     )
+    exact_setup_checked = fields.Json(
+        groups=COMPANY_SETTINGS,
+        string="Exact Online checklist ticks",
+        copy=False,
+        help="The items of the set-up wizard's Exact Online checklist the accountant ticked "
+        "as done (their keys), so that a re-opened wizard shows them ticked.",
+    )
     exact_max_attempts = fields.Integer(
         groups=COMPANY_SETTINGS,
         string="Exact Online delivery attempts",

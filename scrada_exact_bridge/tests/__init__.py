@@ -17,3 +17,5 @@ from . import test_security
 from . import test_exact_connection
 from . import test_exact_api_delivery
 from . import test_exact_api_concurrency
+from . import test_exact_setup_connection
+from . import test_exact_community_tours

@@ -251,7 +251,7 @@ class TestCommunityBrowser(AccountTestInvoicingHttpCommon):
         )
         self.assertEqual(len(line), 1)
         self.assertEqual(line.date, today)
-        self.assertEqual(line.amount, 12.5)
+        self.assertEqual(line.amount, 12)
         self.assertEqual(line.exact_cash_type, "cash_receipt")
 
     def test_tour_menus_as_on_community(self):

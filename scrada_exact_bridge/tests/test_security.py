@@ -85,6 +85,13 @@ MODELS = {
         "create": {"manager_a"},  # on a wizard of company A
         "unlink": {"manager_a"},
     },
+    "exact.setup.wizard.check": {
+        "record": "wizard_check",
+        "read": {"manager_a"},
+        "write": {"manager_a"},
+        "create": {"manager_a"},  # on a wizard of company A
+        "unlink": {"manager_a"},
+    },
     # an abstract builder (no table, no records): nothing to read or write
     "exact.edi.xml.ubl_bis3": {"abstract": True},
     # --- the daily-receipts book -----------------------------------------------------
@@ -254,7 +261,7 @@ FIELDS = [
         "res.company",
         (
             "exact_enabled", "exact_sender_email", "exact_responsible_id", "exact_max_attempts",
-            "exact_connection_id",
+            "exact_connection_id", "exact_setup_checked",
         ),
         "company",
         ACCOUNTING_A,  # and settings administrators (none of the five roles)
@@ -295,6 +302,8 @@ ACTIONS = {
     ("exact.setup.wizard", "action_previous"): ("wizard", {"manager_a"}),
     ("exact.setup.wizard", "action_refresh"): ("wizard", {"manager_a"}),
     ("exact.setup.wizard", "action_send_test"): ("wizard", {"manager_a"}),
+    ("exact.setup.wizard", "action_connect"): ("wizard", {"manager_a"}),
+    ("exact.setup.wizard", "action_refresh_postboxes"): ("wizard", {"manager_a"}),
     ("account.move", "action_exact_open_deliveries"): ("invoice", ACCOUNTING_A),
     # "Send to Exact Online" (server action): queues a delivery, as Resend does
     ("account.move", "action_exact_send"): ("invoice", {"manager_a"}),
@@ -333,6 +342,7 @@ WRITE_VALUES = {
     "exact.mailbox.delivery": {"notes": "checked"},
     "exact.setup.wizard": {"sender_email": "other@lab.example"},
     "exact.setup.wizard.journal": {"mailbox": "z9@verkoop.exactonline.be"},
+    "exact.setup.wizard.check": {"done": True},
     "exact.receipts.entry": {"note": "checked"},
     "exact.receipts.entry.amount": {"amount": 100.0},
     "exact.receipts.entry.payment": {"amount": 100.0},
@@ -445,6 +455,8 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
             "cash_bank": cls.cash_journal.bank_account_id,
             "wizard": wizard.sudo(),
             "wizard_line": wizard.sudo().line_ids[:1],
+            "wizard_check": env["exact.setup.wizard.check"].with_user(cls.users["manager_a"])
+            .create({"wizard_id": wizard.id, "key": "sec", "text": "Allow the sender"}).sudo(),
             "settings": settings,
             "bank_setup": bank_setup,
         }
@@ -697,6 +709,7 @@ class TestSecurity(AccountTestInvoicingHttpCommon):
                 "wizard_id": records["wizard"].id,
                 "journal_id": self.sale_journal.id,
             },
+            "exact.setup.wizard.check": {"wizard_id": records["wizard"].id, "key": "new"},
             # today's receipts in company A's book
             "exact.receipts.entry": {
                 "journal_id": book.id,

@@ -266,6 +266,31 @@ class TestExactScreenshots(ExactTourCommon):
     def test_screenshots_journal_en(self):
         self._journal_shots("en_US")
 
+    def test_screenshots_receipts_entry_en(self):
+        from datetime import timedelta
+
+        from odoo import Command
+
+        from .receipts_common import setup_book
+
+        today = self.env["exact.receipts.book"]._exact_today(self.sale_journal)
+        setup_book(self.env, self.sale_journal, self.cash_journal, today - timedelta(days=1))
+        clerk = self.env["res.users"].create(
+            {
+                "name": "Kassierster Lien",
+                "login": "lien_shot",
+                "password": "lien_shot",
+                "company_id": self.company.id,
+                "company_ids": [Command.set(self.company.ids)],
+                "groups_id": [Command.set(
+                    [self.env.ref("scrada_exact_bridge.group_exact_receipts_clerk").id]
+                )],
+            }
+        )
+        self.sale_journal.exact_receipts_clerk_ids = clerk
+        with _screenshots("en_US"):
+            self.start_tour("/odoo", "exact_receipts_entry_screenshot_tour", login="lien_shot")
+
     def test_screenshots_wizard_nl(self):
         if os.environ.get("EXACT_SCREENSHOT_LANGS", "en_US").find("nl_BE") < 0:
             self.skipTest("Dutch screenshots not asked for (EXACT_SCREENSHOT_LANGS)")

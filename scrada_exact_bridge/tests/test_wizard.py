@@ -1,6 +1,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""The Exact Online set-up wizard: steps, validation per step, re-opening,
-test deliveries, and who may run it."""
+"""The Exact Online set-up wizard (e-mail transport; the connection step against the stand-in of
+Exact Online is in test_exact_setup_connection.py): steps, validation per step, nothing written
+before "Save", warnings confirmed one by one, checklist ticks remembered, re-opening, test
+deliveries, and who may run it."""
 
 from odoo import Command
 from odoo.addons.mail.tests.common import MockEmail
@@ -32,11 +34,37 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
     def _through_journals(self, wizard, cash=True):
         wizard.write({"exact_enabled": True, "sender_email": SENDER})
         wizard.action_next()
-        self._line(wizard, self.sale_journal).write({"send": True, "mailbox": SALES_MAILBOX})
+        self.assertEqual(wizard.step, "connection")
+        wizard.action_next()
+        self._line(wizard, self.sale_journal).write(
+            {"send": True, "transport": "email", "mailbox": SALES_MAILBOX}
+        )
         if cash:
-            self._line(wizard, self.cash_journal).write({"send": True, "mailbox": CASH_MAILBOX})
+            # CODA by e-mail is unconfirmed: the wizard warns, the accountant confirms
+            self._line(wizard, self.cash_journal).write(
+                {"send": True, "transport": "email", "mailbox": CASH_MAILBOX,
+                 "warning_confirmed": True}
+            )
         wizard.action_next()
         return wizard
+
+    def _save(self, wizard):
+        """From the IBAN step (or the checklist), through "Save" to the test step."""
+        if wizard.step == "iban":
+            wizard.action_next()
+        self.assertEqual(wizard.step, "exact")
+        wizard.action_next()
+        self.assertEqual(wizard.step, "test")
+        return wizard
+
+    def _assert_nothing_written(self):
+        self.env.invalidate_all()
+        self.assertFalse(self.company.exact_enabled)
+        self.assertFalse(self.company.exact_sender_email)
+        for journal in (self.sale_journal, self.cash_journal):
+            self.assertFalse(journal.exact_mailbox)
+            self.assertFalse(journal.exact_send_invoices or journal.exact_send_coda)
+        self.assertFalse(self.cash_journal.bank_account_id)
 
     # ------------------------------------------------------------------
 
@@ -53,59 +81,143 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         self.assertTrue(all(t == "cash" for t in wizard.cash_line_ids.journal_id.mapped("type")))
         self.assertFalse(wizard.configured_summary)
 
-    def test_full_flow_configures_company_and_journals(self):
+    def test_full_flow_writes_only_when_saved(self):
         wizard = self._wizard()
         wizard.write({"exact_enabled": True, "sender_email": "  Boekhouding@Lab.Example "})
         action = wizard.action_next()
         self.assertEqual(action["res_model"], "exact.setup.wizard")
         self.assertEqual(action["res_id"], wizard.id)
+        self.assertEqual(wizard.step, "connection")
+        self.assertEqual(wizard.sender_email, SENDER)
+        wizard.action_next()
         self.assertEqual(wizard.step, "journals")
-        self.assertTrue(self.company.exact_enabled)
-        self.assertEqual(self.company.exact_sender_email, SENDER)
 
-        self._line(wizard, self.sale_journal).write({"send": True, "mailbox": SALES_MAILBOX})
-        self._line(wizard, self.cash_journal).write(
-            {"send": True, "mailbox": CASH_MAILBOX.upper()}
+        self._line(wizard, self.sale_journal).write(
+            {"send": True, "transport": "email", "mailbox": SALES_MAILBOX}
         )
+        cash_line = self._line(wizard, self.cash_journal)
+        cash_line.write({"send": True, "transport": "email", "mailbox": CASH_MAILBOX.upper()})
+        self.assertIn("CODA files received by e-mail", cash_line.warning)
+        self.assertEqual(cash_line._fields["warning"].type, "text", "a list wraps it: in full")
+        with self.assertRaisesRegex(UserError, "Use anyway"):
+            wizard.action_next()
+        cash_line.warning_confirmed = True
         wizard.action_next()
         self.assertEqual(wizard.step, "iban")
-        self.assertTrue(self.sale_journal.exact_send_invoices)
-        self.assertEqual(self.sale_journal.exact_mailbox, SALES_MAILBOX)
-        self.assertEqual(self.cash_journal.exact_mailbox, CASH_MAILBOX)
-        self.assertFalse(self.cash_journal.exact_send_coda, "flag waits for the IBAN")
         self.assertEqual(wizard.coda_line_ids.journal_id, self.cash_journal)
 
         wizard.coda_line_ids.iban = "be83 1388 1173 5115"
         wizard.action_next()
         self.assertEqual(wizard.step, "exact")
+        self.assertEqual(wizard.coda_line_ids.iban, "BE83 1388 1173 5115")
+        self._assert_nothing_written()
+
+        checklist = " ".join(wizard.check_ids.mapped("text")) + str(wizard.checklist_html)
+        for expected in (SENDER, SALES_MAILBOX, CASH_MAILBOX, "BE83 1388 1173 5115",
+                         "Other Belgian banks", "57xxxx", "55xxxx",
+                         self.cash_journal.default_account_id.code, "Allowed senders",
+                         "to the company (administration) and to this bank account",
+                         "CodaBox", "e-mail route for CODA files is unconfirmed"):
+            self.assertIn(expected, checklist)
+        self.assertNotIn("Bank statements (CODA)", checklist)
+
+        wizard.action_next()  # Save
+        self.assertEqual(wizard.step, "test")
+        self.assertTrue(wizard.saved)
+        self.assertTrue(self.company.exact_enabled)
+        self.assertEqual(self.company.exact_sender_email, SENDER)
+        self.assertTrue(self.sale_journal.exact_send_invoices)
+        self.assertEqual(self.sale_journal.exact_mailbox, SALES_MAILBOX)
+        self.assertEqual(self.sale_journal.exact_transport, "email")
+        self.assertEqual(self.cash_journal.exact_mailbox, CASH_MAILBOX)
         self.assertTrue(self.cash_journal.exact_send_coda)
         self.assertEqual(self.cash_journal.bank_account_id.sanitized_acc_number, CASH_IBAN)
         self.assertEqual(self.cash_journal.bank_account_id.partner_id, self.company.partner_id)
         self.assertEqual(self.cash_journal._exact_config_problems(), [])
-
-        checklist = str(wizard.checklist_html)
-        for expected in (SENDER, SALES_MAILBOX, CASH_MAILBOX, "BE83 1388 1173 5115",
-                         "Other Belgian banks", "57xxxx", "55xxxx",
-                         self.cash_journal.default_account_id.code, "Allowed senders"):
-            self.assertIn(expected, checklist)
-
-        wizard.action_next()
-        self.assertEqual(wizard.step, "test")
         self.assertEqual(wizard.action_next()["type"], "ir.actions.act_window_close")
+
+    def test_closing_halfway_writes_nothing(self):
+        wizard = self._through_journals(self._wizard())
+        wizard.coda_line_ids.iban = CASH_IBAN
+        wizard.action_next()
+        self.assertEqual(wizard.step, "exact")
+        wizard.unlink()  # the dialog closed
+        self._assert_nothing_written()
+
+    def test_warnings_are_confirmed_one_by_one(self):
+        wizard = self._wizard()
+        wizard.write({"exact_enabled": True, "sender_email": SENDER})
+        wizard.action_next()
+        wizard.action_next()
+        sale_line = self._line(wizard, self.sale_journal)
+        cash_line = self._line(wizard, self.cash_journal)
+        sale_line.write({"send": True, "transport": "email",
+                         "mailbox": "p9q@inkoop.exactonline.be"})
+        cash_line.write({"send": True, "transport": "email", "mailbox": SALES_MAILBOX})
+        with self.assertRaises(UserError) as refusal:
+            wizard.action_next()
+        text = str(refusal.exception)
+        self.assertIn("p9q@inkoop.exactonline.be", text)
+        self.assertIn("purchase-invoice (scan) address", text)
+        self.assertIn("sales-invoice address", text)
+        self.assertEqual(wizard.step, "journals")
+        sale_line.warning_confirmed = True
+        with self.assertRaisesRegex(UserError, "sales-invoice address") as refusal:
+            wizard.action_next()
+        self.assertNotIn("purchase-invoice", str(refusal.exception))
+        cash_line.warning_confirmed = True
+        wizard.action_next()
+        self.assertEqual(wizard.step, "iban")
+        self._assert_nothing_written()
+
+    def test_checklist_ticks_are_remembered(self):
+        wizard = self._through_journals(self._wizard())
+        wizard.coda_line_ids.iban = CASH_IBAN
+        wizard.action_next()
+        sender_item = wizard.check_ids.filtered(lambda c: c.key.startswith("sender:"))
+        bank_item = wizard.check_ids.filtered(lambda c: c.key.startswith("cash_bank:"))
+        self.assertEqual(len(sender_item), 1)
+        self.assertEqual(len(bank_item), 1)
+        self.assertFalse(any(wizard.check_ids.mapped("done")))
+        (sender_item | bank_item).write({"done": True})
+        self._save(wizard)
+
+        again = self._wizard()
+        again.action_next()
+        again.action_next()
+        again.action_next()
+        again.action_next()
+        self.assertEqual(again.step, "exact")
+        done = again.check_ids.filtered("done")
+        self.assertEqual(
+            sorted(done.mapped("key")), sorted([sender_item.key, bank_item.key])
+        )
+        # a changed address is a new item: not ticked
+        again.action_previous()
+        again.action_previous()
+        self._line(again, self.sale_journal).mailbox = "y66j@verkoop.exactonline.be"
+        again.action_next()
+        again.action_next()
+        sender = again.check_ids.filtered(lambda c: c.key.startswith("sender:"))
+        self.assertIn("y66j@verkoop.exactonline.be", sender.text)
+        self.assertFalse(sender.done)
+        self.assertTrue(again.check_ids.filtered(lambda c: c.key == bank_item.key).done)
 
     def test_back_skips_iban_without_cash(self):
         wizard = self._through_journals(self._wizard(), cash=False)
         self.assertEqual(wizard.step, "exact", "no cash journal sends: no IBAN step")
-        self.assertNotIn("Other Belgian banks", str(wizard.checklist_html))
+        self.assertNotIn("Other Belgian banks", " ".join(wizard.check_ids.mapped("text")))
         wizard.action_previous()
         self.assertEqual(wizard.step, "journals")
+        wizard.action_previous()
+        self.assertEqual(wizard.step, "connection")
         wizard.action_previous()
         self.assertEqual(wizard.step, "activate")
 
     def test_reopen_shows_configured_values(self):
         wizard = self._through_journals(self._wizard())
         wizard.coda_line_ids.iban = CASH_IBAN
-        wizard.action_next()
+        self._save(wizard)
 
         again = self._wizard()
         self.assertTrue(again.exact_enabled)
@@ -115,6 +227,7 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         self.assertTrue(sale_line.send)
         self.assertEqual(sale_line.mailbox, SALES_MAILBOX)
         self.assertTrue(cash_line.send)
+        self.assertEqual(cash_line.transport, "email")
         self.assertEqual(cash_line.mailbox, CASH_MAILBOX)
         self.assertEqual(cash_line.iban.replace(" ", ""), CASH_IBAN)
         self.assertIn(SALES_MAILBOX, str(again.configured_summary))
@@ -130,6 +243,10 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
             wizard.action_next()
         self.assertEqual(wizard.step, "activate")
         self.assertFalse(self.company.exact_enabled)
+        wizard.sender_email = SENDER
+        wizard.action_next()
+        self.assertEqual(wizard.step, "connection")
+        self.assertFalse(self.company.exact_enabled, "nothing written before Save")
 
     def test_untick_activate_pauses_and_closes(self):
         self.company.write({"exact_enabled": True, "exact_sender_email": SENDER})
@@ -144,10 +261,14 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         wizard = self._wizard()
         wizard.write({"exact_enabled": True, "sender_email": SENDER})
         wizard.action_next()
+        wizard.action_next()
         with self.assertRaisesRegex(UserError, "Tick at least one"):
             wizard.action_next()
         sale_line = self._line(wizard, self.sale_journal)
-        sale_line.send = True
+        sale_line.write({"send": True, "transport": "api"})
+        with self.assertRaisesRegex(UserError, "connect to Exact Online"):
+            wizard.action_next()
+        sale_line.transport = "email"
         with self.assertRaisesRegex(UserError, "enter the Exact Online mailbox"):
             wizard.action_next()
         sale_line.mailbox = "not an address"
@@ -168,12 +289,23 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         cash_line.mailbox = CASH_MAILBOX
         sale_line.mailbox = SALES_MAILBOX
         self.assertFalse(sale_line.warning)
+        self.assertIn("CODA files received by e-mail", cash_line.warning, "e-mail for CODA")
+        cash_line.write({"transport": "api", "mailbox": "kasboek@exactonline.be"})
         self.assertFalse(cash_line.warning)
-        # a warning does not block: the accountant may know better
+        cash_line.mailbox = SALES_MAILBOX
+        self.assertIn("looks like a linked e-mail address", cash_line.warning)
+        cash_line.mailbox = False
+        # a warning does not block once confirmed: the accountant may know better
         wizard.write({"exact_enabled": True, "sender_email": SENDER})
         wizard.action_next()
-        sale_line.write({"send": True, "mailbox": "p9q@inkoop.exactonline.be"})
         wizard.action_next()
+        sale_line.write({"send": True, "mailbox": "p9q@inkoop.exactonline.be"})
+        with self.assertRaisesRegex(UserError, "purchase-invoice"):
+            wizard.action_next()
+        sale_line.warning_confirmed = True
+        wizard.action_next()
+        self.assertEqual(wizard.step, "exact", "no cash journal: no IBAN step")
+        self._save(wizard)
         self.assertEqual(self.sale_journal.exact_mailbox, "p9q@inkoop.exactonline.be")
 
     def test_iban_step_messages(self):
@@ -192,27 +324,31 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         self.cash_journal.currency_id = usd
         wizard = self._through_journals(self._wizard())
         wizard.coda_line_ids.iban = CASH_IBAN
+        wizard.action_next()
         with self.assertRaisesRegex(UserError, "only made for cash journals in EUR"):
             wizard.action_next()
+        self.assertEqual(wizard.step, "exact")
+        self._assert_nothing_written()
 
     def test_untick_stops_sending(self):
         wizard = self._through_journals(self._wizard())
         wizard.coda_line_ids.iban = CASH_IBAN
-        wizard.action_next()
+        self._save(wizard)
         again = self._wizard()
+        again.action_next()
         again.action_next()
         self._line(again, self.cash_journal).send = False
         again.action_next()
+        self.assertEqual(again.step, "exact")
+        self.assertTrue(self.cash_journal.exact_send_coda, "not before Save")
+        again.action_next()
         self.assertFalse(self.cash_journal.exact_send_coda)
         self.assertTrue(self.sale_journal.exact_send_invoices)
-        self.assertEqual(again.step, "exact")
 
     def test_send_test_document_per_mailbox(self):
         wizard = self._through_journals(self._wizard())
         wizard.coda_line_ids.iban = CASH_IBAN
-        wizard.action_next()
-        wizard.action_next()
-        self.assertEqual(wizard.step, "test")
+        self._save(wizard)
         cron = self.env.ref("scrada_exact_bridge.ir_cron_exact_delivery")
         triggers_before = self.env["ir.cron.trigger"].sudo().search_count(
             [("cron_id", "=", cron.id)]
@@ -223,6 +359,7 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         self.assertEqual(set(deliveries.mapped("document_type")), {"test"})
         self.assertEqual(set(deliveries.mapped("state")), {"pending"})
         self.assertEqual(set(deliveries.mapped("mailbox")), {SALES_MAILBOX, CASH_MAILBOX})
+        self.assertEqual(set(deliveries.mapped("transport")), {"email"})
         self.assertEqual(deliveries.journal_id, self.sale_journal | self.cash_journal)
         self.assertFalse(deliveries.move_id)
         self.assertFalse(deliveries.statement_id)
@@ -278,11 +415,10 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
             self.company.with_user(manager).write({"exact_enabled": True})
         wizard = self._through_journals(self._wizard(user=manager))
         wizard.coda_line_ids.iban = CASH_IBAN
-        wizard.action_next()
+        self._save(wizard)
         self.assertTrue(self.company.exact_enabled)
         self.assertEqual(self.company.exact_sender_email, SENDER)
         self.assertTrue(self.cash_journal.exact_send_coda)
-        wizard.action_next()
         wizard.action_send_test()
         self.assertEqual(len(wizard.test_delivery_ids), 2)
 
@@ -314,3 +450,4 @@ class TestExactSetupWizard(ExactCommon, MockEmail):
         self.assertIn("o_exact_open_wizard", arch)
         self.assertEqual(action.res_model, "exact.setup.wizard")
         self.assertEqual(action.target, "new")
+

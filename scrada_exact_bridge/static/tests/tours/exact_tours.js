@@ -101,7 +101,12 @@ function wizardSteps(shot) {
         },
         ...shot("wizard_1_activate", ".modal .modal-content"),
         { trigger: NEXT, run: "click" },
-        // 2. journals and mailboxes
+        // 2. the Exact Online connection: skipped here (e-mail only; see the connection tour)
+        {
+            trigger: `${WIZARD} div[name=step_connection] button.o_exact_connect`,
+        },
+        { trigger: NEXT, run: "click" },
+        // 3. journals and mailboxes
         {
             trigger: `${WIZARD} div[name=step_journals]`,
         },
@@ -120,8 +125,8 @@ function wizardSteps(shot) {
             run: "click",
         },
         {
-            content: "The wizard warns about the kind of address",
-            trigger: `${SALE_ROW} td[name=warning].text-warning`,
+            content: "The wizard warns about the kind of address, in full on its line",
+            trigger: `${SALE_ROW} td[name=warning].text-warning.o_list_text`,
         },
         {
             trigger: `${CASH_ROW} td[name=mailbox] input`,
@@ -146,11 +151,39 @@ function wizardSteps(shot) {
             run: "click",
         },
         {
-            content: "No warning any more",
+            content: "No warning about the sales address any more",
             trigger: `${SALE_ROW} td[name=warning]:not(.text-warning)`,
         },
         {
             trigger: `${CASH_ROW} td[name=send] input:checked`,
+        },
+        {
+            content: "CODA by e-mail is unconfirmed: the wizard says so and asks to confirm",
+            trigger: `${CASH_ROW} td[name=warning].text-warning`,
+        },
+        {
+            content: "Next is refused until the warned address is confirmed",
+            trigger: NEXT,
+            run: "click",
+        },
+        {
+            content: "The refusal names the address",
+            trigger: `.o_error_dialog .modal-body:contains("${CASH_MAILBOX}")`,
+        },
+        {
+            trigger: ".o_error_dialog .modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.o_error_dialog))",
+        },
+        {
+            content: "Use this address anyway",
+            trigger: `${CASH_ROW} td[name=warning_confirmed] input`,
+            run: "click",
+        },
+        {
+            trigger: `${CASH_ROW} td[name=warning_confirmed] input:checked`,
         },
         ...shot("wizard_2_journals", ".modal .modal-content"),
         { trigger: NEXT, run: "click" },
@@ -173,17 +206,29 @@ function wizardSteps(shot) {
         },
         ...shot("wizard_3_iban", ".modal .modal-content"),
         { trigger: NEXT, run: "click" },
-        // 4. the checklist for Exact Online, with the values filled in
+        // 5. the checklist for Exact Online, with the values filled in, then Save
         {
             content: "The checklist shows the IBAN and the sender",
-            trigger: `${WIZARD} .o_exact_checklist [data-section=cash]:contains("${IBAN}")`,
+            trigger: `${WIZARD} .o_exact_checklist .o_data_row:contains("${IBAN}")`,
         },
         {
-            trigger: `${WIZARD} .o_exact_checklist [data-section=senders]:contains("${SENDER}")`,
+            trigger: `${WIZARD} .o_exact_checklist .o_data_row:contains("${SENDER}")`,
+        },
+        {
+            content: "CODA by e-mail: the checklist says plainly that it is unconfirmed",
+            trigger: `${WIZARD} .o_exact_coda_email_note`,
+        },
+        {
+            content: "Tick the first item as done",
+            trigger: `${WIZARD} .o_exact_checklist .o_data_row:first td[name=done] input`,
+            run: "click",
+        },
+        {
+            trigger: `${WIZARD} .o_exact_checklist .o_data_row:first td[name=done] input:checked`,
         },
         ...shot("wizard_4_exact_online", ".modal .modal-content"),
-        { trigger: NEXT, run: "click" },
-        // 5. the test document
+        { trigger: ".modal-footer button.o_exact_save", run: "click" },
+        // 6. the test document
         {
             content: "Send a test document",
             trigger: `${WIZARD} div[name=step_test] button[name=action_send_test]`,
@@ -239,6 +284,10 @@ function reopenSteps(shot) {
         ...shot("wizard_1_reopened", ".modal .modal-content"),
         { trigger: NEXT, run: "click" },
         {
+            trigger: `${WIZARD} div[name=step_connection]`,
+        },
+        { trigger: NEXT, run: "click" },
+        {
             trigger: `${SALE_ROW} td[name=mailbox]:contains("${SALES_MAILBOX}")`,
         },
         {
@@ -250,9 +299,10 @@ function reopenSteps(shot) {
         },
         { trigger: NEXT, run: "click" },
         {
-            trigger: `${WIZARD} .o_exact_checklist`,
+            content: "The tick is remembered",
+            trigger: `${WIZARD} .o_exact_checklist .o_data_row:first td[name=done] input:checked`,
         },
-        { trigger: NEXT, run: "click" },
+        { trigger: ".modal-footer button.o_exact_save", run: "click" },
         {
             content: "The tests were sent",
             trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:eq(1) td[name=state] .text-bg-success`,
@@ -427,9 +477,9 @@ function cashBookSteps() {
             run: "edit tour",
         },
         {
-            content: "Amount in",
+            content: "Amount in (a whole number: the same in every language's number format)",
             trigger: ".o_data_row.o_selected_row td[name=exact_amount_in] input",
-            run: "edit 12.5",
+            run: "edit 12",
         },
         {
             content: "And an amount out on the same line",
@@ -442,7 +492,7 @@ function cashBookSteps() {
         },
         {
             content: "Saving is refused; close the message (and any copy of it)",
-            trigger: "body:has(.modal .modal-body:contains('not both'))",
+            trigger: "body:has(.o_error_dialog .modal-body)",
             async run() {
                 const buttons = [...document.querySelectorAll(".modal .btn-primary")].reverse();
                 for (const button of buttons) {
@@ -510,5 +560,225 @@ tours.add("exact_menu_billing_tour", {
             trigger: ".dropdown-menu:not(:has([data-menu-xmlid='scrada_exact_bridge.menu_exact_setup_wizard']))",
         },
         ...menuSteps().slice(4),
+    ],
+});
+
+/**
+ * The set-up wizard's connection step against the stand-in of Exact Online, as a billing
+ * administrator of Community: the test fills in the stand-in's address; the tour enters the
+ * app's client ID and secret, presses Connect (the browser goes to the stand-in's sign-in, is
+ * sent back to Odoo's callback and from there into the wizard), picks the postboxes Exact
+ * listed, saves, and sends the test documents through the connection.
+ */
+const SALES_POSTBOX = "dagontvangsten-lab@exactonline.be";
+const CASH_POSTBOX = "kasboek-lab@exactonline.be";
+
+function pickPostbox(row, name) {
+    return [
+        {
+            content: `Pick the postbox ${name}`,
+            trigger: `${row} td[name=postbox_id]`,
+            run: "click",
+        },
+        {
+            trigger: `${row} td[name=postbox_id] input`,
+            run: `edit ${name.split("@")[0]}`,
+        },
+        {
+            trigger: `.o-autocomplete--dropdown-item:contains("${name}")`,
+            run: "click",
+        },
+        {
+            trigger: `${row} td[name=mailbox]:contains("${name}")`,
+        },
+    ];
+}
+
+function connectionSteps(shot) {
+    return [
+        ...openInvoicingSteps(),
+        {
+            trigger: ".o_main_navbar [data-menu-xmlid='scrada_exact_bridge.menu_exact_online']",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='scrada_exact_bridge.menu_exact_setup_wizard']",
+            run: "click",
+        },
+        {
+            trigger: `${WIZARD} .o_field_widget[name=exact_enabled] input`,
+            run: "check",
+        },
+        {
+            trigger: `${WIZARD} .o_field_widget[name=sender_email] input`,
+            run: `edit ${SENDER}`,
+        },
+        { trigger: NEXT, run: "click" },
+        // the connection step
+        {
+            content: "The redirect URI to register in Exact's App Center",
+            trigger: `${WIZARD} div[name=step_connection] .o_field_widget[name=redirect_uri]:contains("/scrada_exact_bridge/oauth/callback")`,
+        },
+        {
+            content: "The app's Client ID",
+            trigger: `${WIZARD} .o_field_widget[name=client_id] input`,
+            run: "edit standin-client-id",
+        },
+        {
+            content: "The app's Client secret",
+            trigger: `${WIZARD} .o_field_widget[name=client_secret] input`,
+            run: "edit standin-client-secret",
+        },
+        ...shot("wizard_2_connection", ".modal .modal-content"),
+        {
+            content: "Connect: to Exact Online's sign-in and back",
+            trigger: `${WIZARD} button.o_exact_connect`,
+            run: "click",
+        },
+        {
+            content: "Back in the wizard: connected, the postboxes listed",
+            trigger: `${WIZARD} div[name=step_connection] .o_exact_postboxes .o_data_row:contains("${CASH_POSTBOX}")`,
+            timeout: 20000,
+        },
+        {
+            trigger: `${WIZARD} .o_field_widget[name=connection_division]:contains("123")`,
+        },
+        ...shot("wizard_2_connected", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        // journals: the postbox names picked from the list
+        {
+            trigger: `${WIZARD} div[name=step_journals]`,
+        },
+        ...pickPostbox(SALE_ROW, SALES_POSTBOX),
+        ...pickPostbox(CASH_ROW, CASH_POSTBOX),
+        {
+            trigger: `${WIZARD} div[name=step_journals] h5:first`,
+            run: "click",
+        },
+        {
+            content: "Picking a postbox ticks the journal",
+            trigger: `${CASH_ROW} td[name=send] input:checked`,
+        },
+        {
+            trigger: `${SALE_ROW} td[name=send] input:checked`,
+        },
+        {
+            content: "No warning: CODA through the connection",
+            trigger: `${WIZARD} div[name=step_journals]:not(:has(td[name=warning].text-warning))`,
+        },
+        ...shot("wizard_3_journals_connection", ".modal .modal-content"),
+        { trigger: NEXT, run: "click" },
+        {
+            trigger: `${CODA_ROW} td[name=iban]`,
+            run: "click",
+        },
+        {
+            trigger: `${CODA_ROW} td[name=iban] input`,
+            run: `edit ${IBAN}`,
+        },
+        {
+            trigger: `${WIZARD} div[name=step_iban] p:first`,
+            run: "click",
+        },
+        { trigger: NEXT, run: "click" },
+        {
+            content: "The checklist: link the postbox to the company and the bank account",
+            trigger: `${WIZARD} .o_exact_checklist .o_data_row:contains("${CASH_POSTBOX}")`,
+        },
+        {
+            trigger: `${WIZARD} .o_exact_checklist:not(:has(.o_data_row:contains("${SENDER}")))`,
+        },
+        ...shot("wizard_4_exact_online_connection", ".modal .modal-content"),
+        { trigger: ".modal-footer button.o_exact_save", run: "click" },
+        {
+            content: "Send the tests through the connection",
+            trigger: `${WIZARD} div[name=step_test] button[name=action_send_test]`,
+            run: "click",
+        },
+        {
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:contains("${SALES_POSTBOX}")`,
+        },
+        {
+            trigger: `${WIZARD} .o_exact_test_deliveries .o_data_row:contains("${CASH_POSTBOX}")`,
+        },
+        {
+            trigger: ".modal-footer button.o_exact_done",
+            run: "click",
+        },
+        {
+            trigger: "body:not(:has(.modal .o_exact_setup_wizard))",
+        },
+    ];
+}
+
+tours.add("exact_setup_connection_tour", { steps: () => connectionSteps(noShot) });
+tours.add("exact_setup_connection_tour_screenshots", { steps: () => connectionSteps(withShot) });
+
+/**
+ * Invoicing > Exact Online > Deliveries as a billing administrator of Community: the failed
+ * delivery, its text in the user's language (not the English source), Resend.
+ */
+function resendSteps(shot) {
+    return [
+        ...openInvoicingSteps(),
+        {
+            trigger: ".o_main_navbar [data-menu-xmlid='scrada_exact_bridge.menu_exact_online']",
+            run: "click",
+        },
+        {
+            trigger: "[data-menu-xmlid='scrada_exact_bridge.menu_exact_mailbox_delivery']",
+            run: "click",
+        },
+        {
+            content: "The failed delivery is listed",
+            trigger: ".o_list_view .o_data_row.text-danger td[name=name]",
+            run: "click",
+        },
+        {
+            content: "It says what is wrong, in the user's language",
+            trigger: ".o_form_view .alert-danger .o_field_widget[name=error_message]:contains('550')",
+            run() {
+                const text = this.anchor.textContent;
+                if (/refused|Check the/.test(text)) {
+                    throw new Error(`failure text in English: ${text}`);
+                }
+            },
+        },
+        ...shot("delivery_failed_form", ".o_action_manager", { until: ".o_form_sheet" }),
+        {
+            content: "Resend",
+            trigger: ".o_form_view .o_statusbar_buttons button[name=action_resend]",
+            run: "click",
+        },
+        {
+            content: "Confirm",
+            trigger: ".modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            content: "Pending again",
+            trigger: ".o_form_view .o_statusbar_status button[data-value=pending].o_arrow_button_current",
+        },
+    ];
+}
+
+tours.add("exact_deliveries_resend_tour", { steps: () => resendSteps(noShot) });
+tours.add("exact_deliveries_resend_tour_screenshots", { steps: () => resendSteps(withShot) });
+
+/** The daily-receipts book's entry form, as a receipts clerk opens it (screenshot only). */
+tours.add("exact_receipts_entry_screenshot_tour", {
+    steps: () => [
+        {
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            trigger: ".o_app[data-menu-xmlid='scrada_exact_bridge.menu_exact_receipts_root']",
+            run: "click",
+        },
+        {
+            trigger: ".o_exact_receipts_entry_form .o_exact_receipts_payments .o_data_row:eq(1)",
+        },
+        screenshotStep("receipts_entry_form", ".o_action_manager", { until: ".o_form_sheet" }),
     ],
 });
