@@ -17,7 +17,7 @@ from odoo.tests import TransactionCase, new_test_user, tagged
 from odoo.tools import config as odoo_config
 from odoo.tools import mute_logger
 
-from .common import SALES_MAILBOX, SENDER, ExactCommon
+from .common import SALES_MAILBOX, SENDER, ExactCommon, drop_committed_company
 from .smtp_server import SmtpSink, make_mail_server, real_smtp
 
 CRON = "scrada_exact_bridge.ir_cron_exact_delivery"
@@ -460,17 +460,7 @@ class TestDeliveryConcurrency(TransactionCase):
             deliveries.unlink()
             env["ir.attachment"].browse(attachment_ids).exists().unlink()
             env["ir.mail_server"].browse(server_id).unlink()
-            env["ir.cron.trigger"].search(
-                [("id", "not in", trigger_ids), ("cron_id", "=", env.ref(CRON).id)]
-            ).unlink()
-            company = env["res.company"].browse(company_id)
-            partner = company.partner_id
-            try:
-                with cr.savepoint():
-                    company.unlink()
-                    partner.unlink()
-            except Exception:  # keep the database usable even if Odoo refuses
-                company.write({"active": False, "exact_enabled": False})
+            drop_committed_company(env, company_id, trigger_ids)
 
     def test_two_workers_never_send_the_same_document(self):
         sink = SmtpSink().start()

@@ -15,9 +15,8 @@ from odoo.tests import TransactionCase, tagged
 from odoo.tools import mute_logger
 
 from .api_common import OWN_POSTBOX, QUIET, SALES_POSTBOX
+from .common import drop_committed_company
 from .exact_standin import ExactStandin
-
-CRON = "scrada_exact_bridge.ir_cron_exact_delivery"
 
 
 @tagged("post_install", "-at_install")
@@ -74,17 +73,7 @@ class TestExactApiConcurrency(TransactionCase):
             ).unlink()
             deliveries.unlink()
             env["exact.online.connection"].browse(connection_id).unlink()
-            env["ir.cron.trigger"].search(
-                [("id", "not in", trigger_ids), ("cron_id", "=", env.ref(CRON).id)]
-            ).unlink()
-            company = env["res.company"].browse(company_id)
-            partner = company.partner_id
-            try:
-                with cr.savepoint():
-                    company.unlink()
-                    partner.unlink()
-            except Exception:  # keep the database usable even if Odoo refuses
-                company.write({"active": False, "exact_enabled": False})
+            drop_committed_company(env, company_id, trigger_ids)
 
     def _in_two_workers(self, work):
         """Run ``work(env)`` in two threads with their own cursors, released together."""
