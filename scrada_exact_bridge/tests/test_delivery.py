@@ -462,30 +462,41 @@ class TestDeliveryConcurrency(TransactionCase):
             env["ir.mail_server"].browse(server_id).unlink()
             drop_committed_company(env, company_id, trigger_ids)
 
-    def test_two_workers_never_send_the_same_document(self):
-        sink = SmtpSink().start()
-        self.addCleanup(sink.stop)
+    def _commit_queued_company(self, sink, name, count, mailbox):
+        """A company ``name`` with a mail server to ``sink`` and ``count`` queued test
+        deliveries to ``mailbox``, committed so that workers see them (removed in a cleanup).
+        Returns the deliveries' ids."""
+        slug = name.split()[0].lower()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             trigger_ids = env["ir.cron.trigger"].search([]).ids
             company = env["res.company"].create(
-                {"name": "Concurrency BV", "exact_enabled": True,
-                 "exact_sender_email": "boekhouding@concurrency.example"}
+                {"name": name, "exact_enabled": True,
+                 "exact_sender_email": f"boekhouding@{slug}.example"}
             )
             server = make_mail_server(env, sink)
             attachments = env["ir.attachment"].create(
-                [{"name": f"DOC_{n}.xml", "raw": b"<doc n='%d'/>" % n,
-                  "mimetype": "application/xml"} for n in range(self.DOCUMENTS)]
+                [{"name": f"{slug.upper()}_{n}.xml", "raw": b"<doc n='%d'/>" % n,
+                  "mimetype": "application/xml", "company_id": company.id}
+                 for n in range(count)]
             )
             deliveries = env["exact.mailbox.delivery"]._exact_enqueue(
                 [{"document_type": "test", "company_id": company.id,
-                  "mailbox": "c0nc@verkoop.exactonline.be", "attachment_id": attachment.id}
+                  "mailbox": mailbox, "attachment_id": attachment.id}
                  for attachment in attachments]
             )
             ids = deliveries.ids
             cr.commit()  # pylint: disable=invalid-commit
             self.addCleanup(self._cleanup, company.id, server.id, ids, attachments.ids,
                             trigger_ids)
+        return ids
+
+    def test_two_workers_never_send_the_same_document(self):
+        sink = SmtpSink().start()
+        self.addCleanup(sink.stop)
+        ids = self._commit_queued_company(
+            sink, "Concurrency BV", self.DOCUMENTS, "c0nc@verkoop.exactonline.be"
+        )
 
         barrier = threading.Barrier(2)
         errors, processed = [], []
@@ -552,27 +563,7 @@ class TestDeliveryConcurrency(TransactionCase):
         back to pending at once (no 15-minute wait) and are sent exactly once."""
         sink = SmtpSink().start()
         self.addCleanup(sink.stop)
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
-            trigger_ids = env["ir.cron.trigger"].search([]).ids
-            company = env["res.company"].create(
-                {"name": "Killed BV", "exact_enabled": True,
-                 "exact_sender_email": "boekhouding@killed.example"}
-            )
-            server = make_mail_server(env, sink)
-            attachments = env["ir.attachment"].create(
-                [{"name": f"KILL_{n}.xml", "raw": b"<doc n='%d'/>" % n,
-                  "mimetype": "application/xml", "company_id": company.id} for n in range(3)]
-            )
-            deliveries = env["exact.mailbox.delivery"]._exact_enqueue(
-                [{"document_type": "test", "company_id": company.id,
-                  "mailbox": "k1ll@verkoop.exactonline.be", "attachment_id": attachment.id}
-                 for attachment in attachments]
-            )
-            ids = deliveries.ids
-            cr.commit()  # pylint: disable=invalid-commit
-            self.addCleanup(self._cleanup, company.id, server.id, ids, attachments.ids,
-                            trigger_ids)
+        ids = self._commit_queued_company(sink, "Killed BV", 3, "k1ll@verkoop.exactonline.be")
 
         held_id = self._kill_worker_at_the_server(sink)
         others = [delivery_id for delivery_id in ids if delivery_id != held_id]
