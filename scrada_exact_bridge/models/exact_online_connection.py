@@ -218,19 +218,25 @@ class ExactOnlineConnection(models.Model):
         for connection in self:
             connection.has_client_secret = bool(connection.sudo().client_secret)
 
+    @api.model
+    def _exact_base_url_problem(self, url):
+        """The translated reason why ``url`` cannot be an Exact Online address, or False."""
+        try:
+            exact_api.normalize_base_url(url)
+        except ValueError:
+            return self.env._(
+                "\"%(url)s\" is not an http(s) address. Choose the country of your "
+                "Exact Online, or enter an address such as https://start.exactonline.be.",
+                url=url or "",
+            )
+        return False
+
     @api.constrains("base_url")
     def _check_base_url(self):
         for connection in self:
-            try:
-                exact_api.normalize_base_url(connection.base_url)
-            except ValueError as error:
-                raise ValidationError(
-                    self.env._(
-                        "\"%(url)s\" is not an http(s) address. Choose the country of your "
-                        "Exact Online, or enter an address such as https://start.exactonline.be.",
-                        url=connection.base_url or "",
-                    )
-                ) from error
+            problem = self._exact_base_url_problem(connection.base_url)
+            if problem:
+                raise ValidationError(problem)
 
     @api.model_create_multi
     def create(self, vals_list):

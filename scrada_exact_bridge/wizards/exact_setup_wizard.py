@@ -516,16 +516,10 @@ class ExactSetupWizard(models.TransientModel):
         self._exact_check_access()
         Connection = self.env["exact.online.connection"]
         connection = self.company_id.sudo().exact_connection_id.with_env(self.env)
-        try:
-            normalized = exact_api.normalize_base_url(self.base_url)
-        except ValueError as error:
-            raise UserError(
-                self.env._(
-                    "\"%(url)s\" is not an http(s) address. Choose the country of your Exact "
-                    "Online, or enter an address such as https://start.exactonline.be.",
-                    url=self.base_url or "",
-                )
-            ) from error
+        problem = Connection._exact_base_url_problem(self.base_url)
+        if problem:
+            raise UserError(problem)
+        normalized = exact_api.normalize_base_url(self.base_url)
         vals = {
             "region": self.region or "custom",
             "base_url": normalized,
